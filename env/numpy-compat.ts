@@ -1,0 +1,156 @@
+/**
+ * Bit-compatibility shims for exact replay of the original Python environment (numpy 1.24, CPython 3.11).
+ * See test/fixtures/margintrader/README.md §4.1–4.2.
+ */
+
+/** numpy's `less` for floats: NaN sorts after every number. */
+function less(a: number, b: number): boolean {
+  return a < b || (b !== b && a === a);
+}
+
+const SMALL_QUICKSORT = 15;
+
+/**
+ * `np.argsort(v)` with numpy 1.24's generic (non-SIMD) introsort, including its tie order: the sort is
+ * unstable, and which of several equal values comes first decides which stock is traded first. A stable
+ * sort changes results by up to 10% of equity on the fixtures, so this order is part of the mechanics.
+ * Writes the permutation of [0, n) into `idx` (length ≥ n). `stack` is scratch space (≥ 3·64 entries).
+ */
+export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, stack: Int32Array = new Int32Array(192)): Int32Array {
+  for (let i = 0; i < n; i++) idx[i] = i;
+  if (n < 2) return idx;
+  let pl = 0;
+  let pr = n - 1;
+  let sp = 0; // stack holds triples (pl, pr, cdepth)
+  let cdepth = 2 * Math.floor(Math.log2(n));
+  for (;;) {
+    if (cdepth < 0) {
+      heapsortRange(v, idx, pl, pr - pl + 1);
+    } else {
+      while (pr - pl > SMALL_QUICKSORT) {
+        const pm = pl + ((pr - pl) >> 1);
+        if (less(v[idx[pm]], v[idx[pl]])) swap(idx, pm, pl);
+        if (less(v[idx[pr]], v[idx[pm]])) swap(idx, pr, pm);
+        if (less(v[idx[pm]], v[idx[pl]])) swap(idx, pm, pl);
+        const vp = v[idx[pm]];
+        let pi = pl;
+        let pj = pr - 1;
+        swap(idx, pm, pj);
+        for (;;) {
+          do pi++; while (less(v[idx[pi]], vp));
+          do pj--; while (less(vp, v[idx[pj]]));
+          if (pi >= pj) break;
+          swap(idx, pi, pj);
+        }
+        swap(idx, pi, pr - 1);
+        // Push the larger partition, continue with the smaller one (numpy's order).
+        cdepth--;
+        if (pi - pl < pr - pi) {
+          stack[sp++] = pi + 1;
+          stack[sp++] = pr;
+          stack[sp++] = cdepth;
+          pr = pi - 1;
+        } else {
+          stack[sp++] = pl;
+          stack[sp++] = pi - 1;
+          stack[sp++] = cdepth;
+          pl = pi + 1;
+        }
+      }
+      // Insertion sort of the small remainder.
+      for (let pi = pl + 1; pi <= pr; pi++) {
+        const vi = idx[pi];
+        const vv = v[vi];
+        let pj = pi;
+        while (pj > pl && less(vv, v[idx[pj - 1]])) {
+          idx[pj] = idx[pj - 1];
+          pj--;
+        }
+        idx[pj] = vi;
+      }
+    }
+    if (sp === 0) break;
+    cdepth = stack[--sp];
+    pr = stack[--sp];
+    pl = stack[--sp];
+  }
+  return idx;
+}
+
+function swap(a: Int32Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+/** numpy's aheapsort on idx[off .. off+n) (1-based heap indexing as in numpy). Reached only when the
+ *  introsort depth budget runs out, which never happens for 27 values. */
+function heapsortRange(v: ArrayLike<number>, idx: Int32Array, off: number, n: number): void {
+  const a = (k: number) => idx[off + k - 1];
+  const set = (k: number, x: number) => {
+    idx[off + k - 1] = x;
+  };
+  for (let l = n >> 1; l > 0; l--) {
+    const tmp = a(l);
+    let i = l;
+    let j = l << 1;
+    while (j <= n) {
+      if (j < n && less(v[a(j)], v[a(j + 1)])) j++;
+      if (less(v[tmp], v[a(j)])) {
+        set(i, a(j));
+        i = j;
+        j += j;
+      } else break;
+    }
+    set(i, tmp);
+  }
+  while (n > 1) {
+    const tmp = a(n);
+    set(n, a(1));
+    n--;
+    let i = 1;
+    let j = 2;
+    while (j <= n) {
+      if (j < n && less(v[a(j)], v[a(j + 1)])) j++;
+      if (less(v[tmp], v[a(j)])) {
+        set(i, a(j));
+        i = j;
+        j += j;
+      } else break;
+    }
+    set(i, tmp);
+  }
+}
+
+/** Convenience wrapper returning a fresh index array. */
+export function argsort(v: ArrayLike<number>): Int32Array {
+  return argsortInto(v, v.length, new Int32Array(v.length));
+}
+
+/**
+ * Python's float floor division `a // b` (CPython float_floor_div / numpy npy_divmod):
+ * mod = fmod(a, b); div = (a − mod)/b; adjust when signs differ; floor, rounding up when div − floor > 0.5.
+ * Differs from Math.floor(a / b) in edge cases, e.g. 1.0 // 0.1 == 9.0.
+ */
+export function pyFloorDiv(a: number, b: number): number {
+  let mod = a % b; // JS % on doubles is C fmod: exact
+  let div = (a - mod) / b;
+  if (mod) {
+    if (b < 0 !== mod < 0) {
+      mod += b;
+      div -= 1.0;
+    }
+  }
+  if (div) {
+    let floordiv = Math.floor(div);
+    if (div - floordiv > 0.5) floordiv += 1.0;
+    return floordiv;
+  }
+  // Signed zero as in CPython: copysign(0, a / b).
+  return a / b < 0 || Object.is(a / b, -0) ? -0 : 0;
+}
+
+/** numpy `astype(int)` of a float64: truncation toward zero. */
+export function truncToInt(x: number): number {
+  return Math.trunc(x);
+}
