@@ -125,11 +125,13 @@ export class MarginCore {
 
   // --- set-up --------------------------------------------------------------------------------------
 
-  /** The original's `_initiate_margin_state` with initial=True: split equity by r, lever each book by k. */
-  openAccount(initialAmount: number, longShortRatio: number, prices: ArrayLike<number>): void {
+  /**
+   * The original's `_initiate_margin_state` with initial=True: split equity by the deposit ratio r
+   * (long share r/(r+1), the original's arithmetic) or by a long share given directly, then lever each book by k.
+   */
+  openAccount(initialAmount: number, split: { ratio: number } | { longShare: number }, prices: ArrayLike<number>): void {
     const k = this.cfg.margin;
-    const r = longShortRatio;
-    const equityLong = (r / (r + 1)) * initialAmount;
+    const equityLong = 'ratio' in split ? (split.ratio / (split.ratio + 1)) * initialAmount : split.longShare * initialAmount;
     const equityShort = initialAmount - equityLong;
     this.cash = equityLong * k;
     this.loan = equityLong * (k - 1);

@@ -155,8 +155,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     } else {
       share = o.longShare ?? this.cfg.longShortRatio / (this.cfg.longShortRatio + 1);
       if (!(share > 0 && share < 1)) throw new Error(`reset: longShare must be in (0, 1), got ${share}`);
-      const ratio = o.longShare !== undefined ? share / (1 - share) : this.cfg.longShortRatio;
-      this.core.openAccount(this.cfg.initialAmount, ratio, prices);
+      this.core.openAccount(this.cfg.initialAmount, o.longShare !== undefined ? { longShare: share } : { ratio: this.cfg.longShortRatio }, prices);
     }
     this.target = share;
     // The original's asset_memory starts at initial_amount (or the previous total asset).
