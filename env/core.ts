@@ -1,5 +1,12 @@
 import type { EnvConfig } from './config.ts';
-import { argsortInto, pyFloorDiv } from './numpy-compat.ts';
+import { argsortInto, argsortSelected, pyFloorDiv } from './numpy-compat.ts';
+
+const nonZero = (x: number): boolean => x !== 0;
+
+function clipAction(x: number, i: number): number {
+  if (x !== x) throw new Error(`step: action ${i} is NaN`);
+  return x > 1 ? 1 : -1;
+}
 
 /**
  * The margin account and its mechanics, one-to-one with the original `MarginTradingEnv`
@@ -86,8 +93,10 @@ export class MarginCore {
   readonly holdings: Float64Array;
   /** Prices the book is marked and trades at right now (state[6:6+N]). */
   readonly prices: Float64Array;
-  /** MACD values of the current day for the original's tradability gate (null: gate open). */
+  /** MACD values of the current day for the original's tradability gate (null: gate open; set by the env when macdTradableGate is on). */
   macd: Float64Array | null = null;
+  /** Offset of the current day's MACD values in `macd`. */
+  macdOffset = 0;
   /** Env steps since the segment started: drives the periodic re-margin. */
   day = 0;
   /** Current value of the risk indicator read by the turbulence rule. */
@@ -106,8 +115,21 @@ export class MarginCore {
   private readonly shortAct: Float64Array;
   private readonly market: Float64Array;
   private readonly order: Int32Array;
+  private readonly negIdx: Int32Array;
+  private readonly nzIdx: Int32Array;
+  private readonly sortScratch: { idx: Int32Array; stack: Int32Array; leaves: Int32Array };
+  private readonly posIdx: Int32Array;
+  private nNeg = 0;
+  private nPos = 0;
   private readonly sortStack = new Int32Array(192);
   private readonly loanFactor: number;
+  // Config values read on every trade, cached as fields (hot path).
+  private readonly buyFee: number;
+  private readonly sellFee: number;
+  private readonly slip: number;
+  private readonly maint: number;
+  private readonly strict: number;
+  private readonly turbTh: number;
 
   constructor(n: number, cfg: EnvConfig) {
     this.n = n;
@@ -120,7 +142,17 @@ export class MarginCore {
     this.shortAct = new Float64Array(n);
     this.market = new Float64Array(n);
     this.order = new Int32Array(n);
+    this.negIdx = new Int32Array(n);
+    this.nzIdx = new Int32Array(n);
+    this.sortScratch = { idx: new Int32Array(n), stack: new Int32Array(192), leaves: new Int32Array(1 + 3 * (n + 1)) };
+    this.posIdx = new Int32Array(n);
     this.loanFactor = cfg.margin - 1;
+    this.buyFee = cfg.buyCost;
+    this.sellFee = cfg.sellCost;
+    this.slip = cfg.slippage;
+    this.maint = cfg.maintenance;
+    this.strict = cfg.strictMaintenance;
+    this.turbTh = cfg.turbulenceThreshold ?? Infinity;
   }
 
   // --- set-up --------------------------------------------------------------------------------------
@@ -207,13 +239,12 @@ export class MarginCore {
   }
 
   get turbulent(): boolean {
-    const th = this.cfg.turbulenceThreshold;
-    return th !== null && this.turbulence >= th;
+    return this.turbulence >= this.turbTh;
   }
 
   private tradable(i: number): boolean {
     // The original tests state[6+2N+i] != True, i.e. the stock's MACD against 1.0.
-    return !(this.cfg.macdTradableGate && this.macd !== null && this.macd[i] === 1);
+    return this.macd === null || this.macd[this.macdOffset + i] !== 1;
   }
 
   // --- the four trade primitives --------------------------------------------------------------------
@@ -236,8 +267,8 @@ export class MarginCore {
 
   private applySellLong(i: number, n: number): void {
     const p = this.prices[i];
-    const fee = this.cfg.sellCost;
-    const s = this.cfg.slippage;
+    const fee = this.sellFee;
+    const s = this.slip;
     const fill = s === 0 ? p : p * (1 - s);
     this.cash += fill * n * (1 - fee);
     this.longEquity -= fill * n * fee;
@@ -246,7 +277,9 @@ export class MarginCore {
       this.longEquity -= slip;
       this.counters.slippageCost += slip;
     }
+    const before = this.holdings[i];
     this.holdings[i] -= n;
+    this.gateTrade(p, -n, before, this.holdings[i], true);
     this.counters.fees += fill * n * fee;
     this.counters.tradedValue += fill * n;
     this.counters.trades++;
@@ -255,10 +288,10 @@ export class MarginCore {
   /** Buy up to `action` shares long with the cash at hand, if long maintenance is above the warning level. */
   buyLong(i: number, action: number, ctx: TradeCtx = 'A'): number {
     let n = 0;
-    if (!this.turbulent && this.tradable(i) && this.longMaintenance() > this.cfg.maintenance) {
+    if (!this.turbulent && this.tradable(i) && this.gateAbove(true)) {
       const p = this.prices[i];
-      const fee = this.cfg.buyCost;
-      const s = this.cfg.slippage;
+      const fee = this.buyFee;
+      const s = this.slip;
       const fill = s === 0 ? p : p * (1 + s);
       const available = pyFloorDiv(this.cash, fill * (1 + fee));
       n = action < available ? action : available;
@@ -269,7 +302,9 @@ export class MarginCore {
         this.longEquity -= slip;
         this.counters.slippageCost += slip;
       }
+      const before = this.holdings[i];
       this.holdings[i] += n;
+      this.gateTrade(p, n, before, this.holdings[i], true);
       this.counters.fees += fill * n * fee;
       this.counters.tradedValue += fill * n;
       this.counters.trades++;
@@ -296,8 +331,8 @@ export class MarginCore {
 
   private applyCover(i: number, n: number): void {
     const p = this.prices[i];
-    const fee = this.cfg.buyCost;
-    const s = this.cfg.slippage;
+    const fee = this.buyFee;
+    const s = this.slip;
     const fill = s === 0 ? p : p * (1 + s);
     const amount = fill * n;
     this.limit += amount;
@@ -308,7 +343,9 @@ export class MarginCore {
       this.shortEquity -= slip;
       this.counters.slippageCost += slip;
     }
+    const before = this.holdings[i];
     this.holdings[i] += n;
+    this.gateTrade(p, -n, before, this.holdings[i], false);
     this.counters.fees += amount * fee;
     this.counters.tradedValue += amount;
     this.counters.trades++;
@@ -317,10 +354,10 @@ export class MarginCore {
   /** Sell short up to |action| shares against the remaining limit, if short maintenance is above the warning level. */
   sellShort(i: number, action: number, ctx: TradeCtx = 'A'): number {
     let n = 0;
-    if (!this.turbulent && this.tradable(i) && this.shortMaintenance() > this.cfg.maintenance) {
+    if (!this.turbulent && this.tradable(i) && this.gateAbove(false)) {
       const p = this.prices[i];
-      const fee = this.cfg.sellCost;
-      const s = this.cfg.slippage;
+      const fee = this.sellFee;
+      const s = this.slip;
       const fill = s === 0 ? p : p * (1 - s);
       const available = pyFloorDiv(this.limit, fill);
       const a = Math.abs(action);
@@ -335,7 +372,9 @@ export class MarginCore {
         this.shortEquity -= slip;
         this.counters.slippageCost += slip;
       }
+      const before = this.holdings[i];
       this.holdings[i] -= n;
+      this.gateTrade(p, n, before, this.holdings[i], false);
       this.counters.fees += amount * fee;
       this.counters.tradedValue += amount;
       this.counters.trades++;
@@ -359,9 +398,14 @@ export class MarginCore {
     const la = this.longAct;
     const sa = this.shortAct;
     const h = this.holdings;
-    // Scale, truncate toward zero (numpy astype(int)), fuse.
+    this.invalidateTrackers();
+    // Clip to [-1, 1] (as SB3 does before `step`), scale, truncate toward zero (numpy astype(int)), fuse.
     for (let i = 0; i < n; i++) {
-      const a = Math.trunc(actions[i] * hmax) + Math.trunc(actions[i + n] * hmax);
+      let x = actions[i];
+      let y = actions[i + n];
+      if (!(x >= -1 && x <= 1)) x = clipAction(x, i);
+      if (!(y >= -1 && y <= 1)) y = clipAction(y, i + n);
+      const a = Math.trunc(x * hmax) + Math.trunc(y * hmax);
       if (h[i] > 0) {
         la[i] = a;
         sa[i] = 0;
@@ -393,52 +437,176 @@ export class MarginCore {
     }
     this.tradeShortLeg();
     this.remarginOrMaintenance();
+    this.invalidateTrackers();
+  }
+
+  /**
+   * Execution order of one leg, exactly as the original's `np.argsort` gives it: indices of the negative
+   * actions ascending into `neg`, of the positive actions descending into `pos` (numpy's tie order, which
+   * decides which stock trades first). Zero actions execute nothing, so only non-zero ones are ordered.
+   * When the non-zero actions are all distinct the order is unique and a plain insertion sort of those
+   * few finds it; with ties, numpy's partition-then-insertion order is reproduced (argsortSelected).
+   */
+  private executionOrder(act: Float64Array): void {
+    const n = this.n;
+    const neg = this.negIdx;
+    const pos = this.posIdx;
+    let nn = 0;
+    let np = 0;
+    let tie = false;
+    for (let i = 0; i < n; i++) {
+      const v = act[i];
+      if (v < 0) {
+        let j = nn++;
+        while (j > 0 && act[neg[j - 1]] >= v) {
+          if (act[neg[j - 1]] === v) tie = true;
+          neg[j] = neg[j - 1];
+          j--;
+        }
+        neg[j] = i;
+      } else if (v > 0) {
+        let j = np++;
+        while (j > 0 && act[pos[j - 1]] <= v) {
+          if (act[pos[j - 1]] === v) tie = true;
+          pos[j] = pos[j - 1];
+          j--;
+        }
+        pos[j] = i;
+      }
+    }
+    this.nNeg = nn;
+    this.nPos = np;
+    if (!tie) return;
+    const nz = this.nzIdx;
+    const m = argsortSelected(act, n, nonZero, nz, this.sortScratch);
+    for (let k = 0; k < nn; k++) neg[k] = nz[k];
+    for (let k = 0; k < np; k++) pos[k] = nz[m - 1 - k];
   }
 
   private tradeLongLeg(): void {
     const n = this.n;
     const la = this.longAct;
-    const order = argsortInto(la, n, this.order, this.sortStack);
-    let nNeg = 0;
-    let nPos = 0;
-    for (let i = 0; i < n; i++) {
-      if (la[i] < 0) nNeg++;
-      else if (la[i] > 0) nPos++;
-    }
     const ex = this.executed;
-    // Sells: most negative first. Buys: largest first (reverse order). Zero actions execute nothing.
-    for (let k = 0; k < nNeg; k++) {
-      const i = order[k];
+    for (let i = 0; i < n; i++) ex[i] = 0;
+    this.executionOrder(la);
+    // Sells: most negative first. Buys: largest first.
+    this.beginGate(true);
+    for (let k = 0; k < this.nNeg; k++) {
+      const i = this.negIdx[k];
       ex[i] = -this.sellLong(i, la[i]);
     }
-    for (let k = 0; k < nPos; k++) {
-      const i = order[n - 1 - k];
+    for (let k = 0; k < this.nPos; k++) {
+      const i = this.posIdx[k];
       ex[i] = this.buyLong(i, la[i]);
     }
-    for (let i = 0; i < n; i++) if (la[i] === 0) ex[i] = 0;
   }
 
   private tradeShortLeg(): void {
     const n = this.n;
     const sa = this.shortAct;
-    const order = argsortInto(sa, n, this.order, this.sortStack);
-    let nNeg = 0;
-    let nPos = 0;
-    for (let i = 0; i < n; i++) {
-      if (sa[i] < 0) nNeg++;
-      else if (sa[i] > 0) nPos++;
-    }
     const ex = this.executed;
+    for (let i = 0; i < n; i++) ex[n + i] = 0;
+    this.executionOrder(sa);
     // Covers first (largest first), then short sales (most negative first).
-    for (let k = 0; k < nPos; k++) {
-      const i = order[n - 1 - k];
+    this.beginGate(false);
+    for (let k = 0; k < this.nPos; k++) {
+      const i = this.posIdx[k];
       ex[n + i] = this.coverShort(i, sa[i]);
     }
-    for (let k = 0; k < nNeg; k++) {
-      const i = order[k];
+    for (let k = 0; k < this.nNeg; k++) {
+      const i = this.negIdx[k];
       ex[n + i] = -this.sellShort(i, sa[i]);
     }
-    for (let i = 0; i < n; i++) if (sa[i] === 0) ex[n + i] = 0;
+  }
+
+  // --- maintenance tests during a step ------------------------------------------------------------
+  // The original recomputes a book's market value (a 27-term sum) before every single buy or short sale,
+  // and again for the strict-level test after trading. Within a step only the traded terms change, so we
+  // track each book's market value incrementally from an exact sum at the start of its leg, and fall back
+  // to the exact sum only when the tracked value cannot decide a comparison with certainty (1e-12
+  // relative error bound, far above the rounding of either sum). Decisions, and so results, are identical.
+
+  /** Per book (0 long, 1 short): tracked market value, scale for the error bound, open positions, valid flag. */
+  private readonly trkMV = new Float64Array(2);
+  private readonly trkScale = new Float64Array(2);
+  private readonly trkCount = new Int32Array(2);
+  private readonly trkValid = new Uint8Array(2);
+
+  private beginGate(long: boolean): void {
+    const h = this.holdings;
+    const p = this.prices;
+    let count = 0;
+    let s = 0;
+    // Same sum, same order as long/shortMarketValue.
+    if (long) {
+      for (let i = 0; i < this.n; i++) {
+        const m = p[i] * h[i];
+        if (m > 0) {
+          s += m;
+          count++;
+        }
+      }
+    } else {
+      for (let i = 0; i < this.n; i++) {
+        const m = p[i] * h[i];
+        if (m < 0) {
+          s += m;
+          count++;
+        }
+      }
+      s = Math.abs(s);
+    }
+    const b = long ? 0 : 1;
+    this.trkMV[b] = s;
+    this.trkScale[b] = s;
+    this.trkCount[b] = count;
+    this.trkValid[b] = 1;
+  }
+
+  /** After shares of a position changed by `dShares` (signed for that book's market value). */
+  private gateTrade(price: number, dShares: number, before: number, after: number, long: boolean): void {
+    const b = long ? 0 : 1;
+    if (!this.trkValid[b]) return;
+    const dmv = price * dShares;
+    this.trkMV[b] += dmv;
+    this.trkScale[b] += Math.abs(dmv);
+    const wasOpen = long ? before > 0 : before < 0;
+    const isOpen = long ? after > 0 : after < 0;
+    if (wasOpen && !isOpen) this.trkCount[b]--;
+    else if (!wasOpen && isOpen) this.trkCount[b]++;
+  }
+
+  private invalidateTrackers(): void {
+    this.trkValid[0] = 0;
+    this.trkValid[1] = 0;
+  }
+
+  /**
+   * Compare a book's maintenance (equity / market value, 1 with no position) with `level`:
+   * returns +1 if above, −1 if below, 0 if equal — exactly as the exact computation would.
+   */
+  private compareMaintenance(long: boolean, level: number): number {
+    const b = long ? 0 : 1;
+    const equity = long ? this.longEquity : this.shortEquity;
+    if (this.trkValid[b]) {
+      if (this.trkCount[b] === 0) return 1 > level ? 1 : 1 < level ? -1 : 0;
+      const mv = this.trkMV[b];
+      const err = 1e-12 * this.trkScale[b];
+      if (mv - err > 0) {
+        const x = equity / (mv + err);
+        const y = equity / (mv - err);
+        const lo = x < y ? x : y;
+        const hi = x < y ? y : x;
+        if (lo > level) return 1;
+        if (hi < level) return -1;
+      }
+    }
+    const m = long ? this.longMaintenance() : this.shortMaintenance();
+    return m > level ? 1 : m < level ? -1 : 0;
+  }
+
+  private gateAbove(long: boolean): boolean {
+    return this.compareMaintenance(long, this.maint) > 0;
   }
 
   /** The Margin Adjustment Module (every `remarginPeriod` steps) or else the Maintenance Detection Module. */
@@ -448,11 +616,11 @@ export class MarginCore {
       this.updateLoan('periodic');
       this.updateCredit('periodic');
     } else {
-      if (this.longMaintenance() < this.cfg.strictMaintenance) {
+      if (this.compareMaintenance(true, this.strict) < 0) {
         this.counters.marginCalls++;
         this.updateLoan('maintenance_call');
       }
-      if (this.shortMaintenance() < this.cfg.strictMaintenance) {
+      if (this.compareMaintenance(false, this.strict) < 0) {
         this.counters.marginCalls++;
         this.updateCredit('maintenance_call');
       }
@@ -507,8 +675,8 @@ export class MarginCore {
           const p = this.prices[i];
           const h = this.holdings[i];
           if (h <= 0) continue;
-          const fill = this.cfg.slippage === 0 ? p : p * (1 - this.cfg.slippage);
-          const perShare = fill * (1 - this.cfg.sellCost);
+          const fill = this.slip === 0 ? p : p * (1 - this.slip);
+          const perShare = fill * (1 - this.sellFee);
           const need = Math.min(h, Math.ceil(rest / perShare));
           const cashBefore = this.cash;
           this.sellLong(i, need, 'L');
@@ -573,7 +741,7 @@ export class MarginCore {
         const i = order[k];
         if (this.cfg.partialLiquidation) {
           const p = this.prices[i];
-          const fill = this.cfg.slippage === 0 ? p : p * (1 + this.cfg.slippage);
+          const fill = this.slip === 0 ? p : p * (1 + this.slip);
           const need = Math.min(Math.abs(this.holdings[i]), Math.ceil(Math.abs(rest) / fill));
           const limitBefore = this.limit;
           this.coverShort(i, need, 'C');
@@ -611,7 +779,7 @@ export class MarginCore {
    * (previous short equity plus the change in short market value); negative means the original would
    * have called exit(). The book is re-marked either way.
    */
-  remark(newPrices: ArrayLike<number>): number {
+  remark(newPrices: ArrayLike<number>, offset = 0): number {
     const n = this.n;
     const h = this.holdings;
     const p = this.prices;
@@ -619,7 +787,7 @@ export class MarginCore {
     let sm = 0;
     let prevS = 0;
     for (let i = 0; i < n; i++) {
-      const m = newPrices[i] * h[i];
+      const m = newPrices[offset + i] * h[i];
       if (m > 0) lm += m;
       else if (m < 0) sm += m;
       const pm = p[i] * h[i];
@@ -630,7 +798,7 @@ export class MarginCore {
     const shortActualEquity = this.shortEquity + (previousShort - shortMarket);
     this.longEquity = this.cash + lm - this.loan;
     this.shortEquity = this.credit - this.limit - shortMarket;
-    for (let i = 0; i < n; i++) p[i] = newPrices[i];
+    for (let i = 0; i < n; i++) p[i] = newPrices[offset + i];
     return shortActualEquity;
   }
 
@@ -674,8 +842,8 @@ export class MarginCore {
     else throw new Error('reallocate: give a target long share or a change');
     target = Math.min(maxShare, target);
     target = Math.max(minShare, target);
-    const sellFee = this.cfg.sellCost;
-    const buyFee = this.cfg.buyCost;
+    const sellFee = this.sellFee;
+    const buyFee = this.buyFee;
     let forced = 0;
     let longDiff = this.longEquity - target * sumEquity;
     let moved: number;

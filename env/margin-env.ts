@@ -26,6 +26,8 @@ import type { Env, ResetResult, StepResult } from './types.ts';
  *
  * The first 6 + 2N + 8N values are exactly the paper's 276-value state for N = 27.
  */
+const OBS_PER_SLAB = 256;
+
 export function obsRatioSlot(n: number, k: number): number {
   return 6 + 2 * n + k * n;
 }
@@ -72,6 +74,17 @@ export interface StepInfo {
   counters: CoreCounters;
 }
 
+export interface AdvanceResult {
+  reward: number;
+  rewardRaw: number;
+  sharpe: number;
+  terminated: boolean;
+  truncated: boolean;
+  reason?: StepInfo['reason'];
+  reallocation?: StepInfo['reallocation'];
+  equityAfterTerminalRemargin?: number;
+}
+
 export interface EnvHooks {
   /** Called after trading and margin logic, before the book is re-marked to the next day. */
   preMark?(core: MarginCore, t: number): void;
@@ -107,9 +120,12 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   private reallocs: ReallocationEvent[] = [];
   private targetIdx = 0;
   private rng: Rng = stream(0, 'env');
-  private readonly macdRow: Float64Array | null;
+  private readonly macdGate: boolean;
   private readonly riskSeries: Float64Array;
   private initialEquity = 0;
+  private slab = new Float64Array(0);
+  private slabUsed = OBS_PER_SLAB;
+  private readonly result: AdvanceResult = { reward: 0, rewardRaw: 0, sharpe: 0, terminated: false, truncated: false };
 
   constructor(frame: MarketFrame, config: EnvConfig | EnvConfigInput = {}, opts: { schedule?: RatioSchedule | null; preset?: PresetName } = {}) {
     // A full config passes through unchanged (it overrides every preset value); a partial one fills from the preset.
@@ -130,7 +146,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     this.actionSpace = box([this.actDim], -1, 1, 'float32');
     this.core = new MarginCore(this.n, this.cfg);
     this.schedule = opts.schedule ?? null;
-    this.macdRow = this.cfg.macdTradableGate && frame.indicatorNames[0] === 'macd' ? new Float64Array(this.n) : null;
+    this.macdGate = this.cfg.macdTradableGate && frame.indicatorNames[0] === 'macd';
     this.riskSeries = this.cfg.riskIndicator === 'vix' ? frame.vix : frame.turbulence;
   }
 
@@ -216,17 +232,11 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     return lo + this.rng.int(latest - lo + 1);
   }
 
-  /** One step without building the observation or info: the hot path of the vector env. */
-  advance(action: ArrayLike<number>): {
-    reward: number;
-    rewardRaw: number;
-    sharpe: number;
-    terminated: boolean;
-    truncated: boolean;
-    reason?: StepInfo['reason'];
-    reallocation?: StepInfo['reallocation'];
-    equityAfterTerminalRemargin?: number;
-  } {
+  /**
+   * One step without building the observation or info: the hot path of the vector env.
+   * Returns a result object that is reused by the next call (copy what you keep).
+   */
+  advance(action: ArrayLike<number>): AdvanceResult {
     if (this.done) throw new Error('step: the episode has ended (or never started); call reset() first');
     if (action.length !== this.actDim) throw new Error(`step: expected ${this.actDim} actions (N long then N short), got ${action.length}`);
     const core = this.core;
@@ -252,20 +262,22 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     this.advanceTargets();
     const begin = core.longEquity + core.shortEquity;
     // 2. Trade (at today's close, or at tomorrow's open).
-    if (this.macdRow) {
-      const off = this.t * this.k * n;
-      for (let i = 0; i < n; i++) this.macdRow[i] = this.frame.indicators[off + i];
-      core.macd = this.macdRow;
+    if (this.macdGate) {
+      core.macd = this.frame.indicators;
+      core.macdOffset = this.t * this.k * n; // macd is the first indicator of the row
     }
     const nextOff = (this.t + 1) * n;
-    if (cfg.execution === 'next-open') core.prices.set(this.frame.open.subarray(nextOff, nextOff + n));
-    core.trade(clipActions(action));
+    if (cfg.execution === 'next-open') {
+      const open = this.frame.open;
+      for (let i = 0; i < n; i++) core.prices[i] = open[nextOff + i];
+    }
+    core.trade(action);
     if (this.hooks.preMark) this.hooks.preMark(core, this.t);
     // 3. Advance the day and re-mark.
     core.day += 1;
     this.t += 1;
     if (cfg.turbulenceThreshold !== null) core.turbulence = this.riskSeries[this.t];
-    const shortActual = core.remark(this.frame.close.subarray(nextOff, nextOff + n));
+    const shortActual = core.remark(this.frame.close, nextOff);
     core.accrueFinancing();
     const end = core.longEquity + core.shortEquity;
     const rewardRaw = end - begin;
@@ -293,7 +305,16 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
       equityAfterTerminalRemargin = core.totalEquity;
     }
     if (terminated || truncated) this.done = true;
-    return { reward, rewardRaw, sharpe, terminated, truncated, reason, reallocation, equityAfterTerminalRemargin };
+    const out = this.result;
+    out.reward = reward;
+    out.rewardRaw = rewardRaw;
+    out.sharpe = sharpe;
+    out.terminated = terminated;
+    out.truncated = truncated;
+    out.reason = reason;
+    out.reallocation = reallocation;
+    out.equityAfterTerminalRemargin = equityAfterTerminalRemargin;
+    return out;
   }
 
   /** Write the observation of the current day into `out` at `offset` (no allocation). */
@@ -316,7 +337,8 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     const ind = this.frame.indicators;
     const io = t * kn;
     const base = offset + 6 + 2 * n;
-    for (let j = 0; j < kn; j++) out[base + j] = ind[io + j];
+    if (out instanceof Float64Array) out.set(ind.subarray(io, io + kn), base);
+    else for (let j = 0; j < kn; j++) out[base + j] = ind[io + j];
     if (this.cfg.observeRatio) {
       const total = core.longEquity + core.shortEquity;
       out[base + kn] = total !== 0 ? core.longEquity / total : 0;
@@ -324,8 +346,16 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     }
   }
 
+  /** A fresh observation (owned by the caller: never overwritten by the env). */
   observation(): Float64Array {
-    const o = new Float64Array(this.obsDim);
+    // Observations are carved out of a shared slab: allocating one small typed array per step costs more
+    // than the step itself in V8 (each gets its own off-heap buffer). A view of a slab costs a fraction.
+    if (this.slabUsed === OBS_PER_SLAB) {
+      this.slab = new Float64Array(OBS_PER_SLAB * this.obsDim);
+      this.slabUsed = 0;
+    }
+    const off = this.slabUsed++ * this.obsDim;
+    const o = this.slab.subarray(off, off + this.obsDim);
     this.writeObservation(o);
     return o;
   }
@@ -393,19 +423,4 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     for (let i = d.length - 1; i >= 0; i--) if (d[i] <= date) return i;
     throw new Error(`no trading day on or before ${date} in the frame (${d[0]} … ${d[d.length - 1]})`);
   }
-}
-
-const clipBuf: { a: Float64Array } = { a: new Float64Array(0) };
-/** Actions outside [-1, 1] are clipped (as SB3 does before `step`); NaN is an error. */
-function clipActions(action: ArrayLike<number>): ArrayLike<number> {
-  let needs = false;
-  for (let i = 0; i < action.length; i++) {
-    const v = action[i];
-    if (v !== v) throw new Error(`step: action ${i} is NaN`);
-    if (v > 1 || v < -1) needs = true;
-  }
-  if (!needs) return action;
-  if (clipBuf.a.length !== action.length) clipBuf.a = new Float64Array(action.length);
-  for (let i = 0; i < action.length; i++) clipBuf.a[i] = Math.max(-1, Math.min(1, action[i]));
-  return clipBuf.a;
 }

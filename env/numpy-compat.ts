@@ -16,7 +16,8 @@ const SMALL_QUICKSORT = 15;
  * sort changes results by up to 10% of equity on the fixtures, so this order is part of the mechanics.
  * Writes the permutation of [0, n) into `idx` (length ≥ n). `stack` is scratch space (≥ 3·64 entries).
  */
-export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, stack: Int32Array = new Int32Array(192)): Int32Array {
+export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, stack: Int32Array = new Int32Array(192), leaves: Int32Array | null = null): Int32Array {
+  if (leaves) leaves[0] = 0;
   for (let i = 0; i < n; i++) idx[i] = i;
   if (n < 2) return idx;
   let pl = 0;
@@ -26,6 +27,12 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
   for (;;) {
     if (cdepth < 0) {
       heapsortRange(v, idx, pl, pr - pl + 1);
+      if (leaves) {
+        const k = 1 + 3 * leaves[0]++;
+        leaves[k] = pl;
+        leaves[k + 1] = pr;
+        leaves[k + 2] = 1; // already final (heapsort is not stable: keep its order)
+      }
     } else {
       while (pr - pl > SMALL_QUICKSORT) {
         const pm = pl + ((pr - pl) >> 1);
@@ -43,6 +50,13 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
           swap(idx, pi, pj);
         }
         swap(idx, pi, pr - 1);
+        if (leaves) {
+          // The pivot is now in its final place: a one-entry range of its own.
+          const k = 1 + 3 * leaves[0]++;
+          leaves[k] = pi;
+          leaves[k + 1] = pi;
+          leaves[k + 2] = 1;
+        }
         // Push the larger partition, continue with the smaller one (numpy's order).
         cdepth--;
         if (pi - pl < pr - pi) {
@@ -56,6 +70,18 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
           stack[sp++] = cdepth;
           pl = pi + 1;
         }
+      }
+      if (leaves) {
+        // Leaves mode: record the range instead of insertion-sorting it (see argsortLeaves).
+        const k = 1 + 3 * leaves[0]++;
+        leaves[k] = pl;
+        leaves[k + 1] = pr;
+        leaves[k + 2] = 0;
+        if (sp === 0) break;
+        cdepth = stack[--sp];
+        pr = stack[--sp];
+        pl = stack[--sp];
+        continue;
       }
       // Insertion sort of the small remainder.
       for (let pi = pl + 1; pi <= pr; pi++) {
@@ -122,6 +148,57 @@ function heapsortRange(v: ArrayLike<number>, idx: Int32Array, off: number, n: nu
   }
 }
 
+/**
+ * The order numpy's argsort gives to the entries of `v` selected by `keep` (e.g. the non-zero actions),
+ * without sorting the others. numpy's introsort partitions the array, then insertion-sorts each small
+ * range; insertion sort is stable, so inside a range the selected entries come out in stable value
+ * order of their post-partition positions. We run the exact partition phase, then stably sort only the
+ * selected entries of each range (ranges are already in value order). Same result, a fraction of the
+ * work when most entries are not selected. Writes the selected indices into `out`; returns their count.
+ */
+export function argsortSelected(
+  v: ArrayLike<number>,
+  n: number,
+  keep: (x: number) => boolean,
+  out: Int32Array,
+  scratch: { idx: Int32Array; stack: Int32Array; leaves: Int32Array },
+): number {
+  const { idx, leaves } = scratch;
+  argsortInto(v, n, idx, scratch.stack, leaves);
+  // Ranges in position order (the stack pops them out of order).
+  const count = leaves[0];
+  let m = 0;
+  for (let a = 0; a < count; a++) {
+    // pick the range with the smallest start not yet used (count is tiny: 2–4)
+    let best = -1;
+    for (let b = 0; b < count; b++) {
+      const kb = 1 + 3 * b;
+      if (leaves[kb + 2] === 2) continue;
+      if (best < 0 || leaves[kb] < leaves[1 + 3 * best]) best = b;
+    }
+    const kb = 1 + 3 * best;
+    const pl = leaves[kb];
+    const pr = leaves[kb + 1];
+    const final = leaves[kb + 2] === 1;
+    leaves[kb + 2] = 2;
+    const start = m;
+    for (let p = pl; p <= pr; p++) {
+      const i = idx[p];
+      const x = v[i];
+      if (!keep(x)) continue;
+      let j = m++;
+      if (!final) {
+        while (j > start && less(x, v[out[j - 1]])) {
+          out[j] = out[j - 1];
+          j--;
+        }
+      }
+      out[j] = i;
+    }
+  }
+  return m;
+}
+
 /** Convenience wrapper returning a fresh index array. */
 export function argsort(v: ArrayLike<number>): Int32Array {
   return argsortInto(v, v.length, new Int32Array(v.length));
@@ -133,6 +210,17 @@ export function argsort(v: ArrayLike<number>): Int32Array {
  * Differs from Math.floor(a / b) in edge cases, e.g. 1.0 // 0.1 == 9.0.
  */
 export function pyFloorDiv(a: number, b: number): number {
+  // Fast path: CPython's result is the exact floor of the rational a/b; the rounded quotient x is within
+  // half an ulp of it, so away from integers (relative margin 1e-9 ≫ 1 ulp) floor(x) is the same number.
+  const x = a / b;
+  const q = Math.floor(x);
+  const margin = 1e-9 * (x < 0 ? -x : x > 1 ? x : 1);
+  if (x - q > margin && q + 1 - x > margin) return q;
+  return pyFloorDivExact(a, b);
+}
+
+/** CPython's float_floor_div, step by step (used near integer quotients, where rounding decides). */
+function pyFloorDivExact(a: number, b: number): number {
   let mod = a % b; // JS % on doubles is C fmod: exact
   let div = (a - mod) / b;
   if (mod) {

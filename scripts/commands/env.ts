@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { envConfig, PRESETS, type PresetName } from '../../env/config.ts';
+import { MarginTradingEnv } from '../../env/margin-env.ts';
+import { replayFile } from '../../env/replay.ts';
+import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
+import { stream } from '../../src/rng.ts';
+import { dateFlag, numberFlag, UserError } from '../errors.ts';
+
+export function registerEnvCommands(program: Command): void {
+  const env = program.command('env').description('the margin-trading environment: exact replays and quick rollouts');
+
+  env
+    .command('replay')
+    .description(
+      'replay reference traces of the original Python environment (episode files and the reallocation file) and compare ' +
+        'account, holdings, executed shares, total asset and reward bit for bit; prints one JSON line per file, exits 1 on any mismatch',
+    )
+    .argument('<files...>', 'trace files in the fixtures format (test/fixtures/margintrader/*.json)')
+    .addHelpText('after', '\nExample:\n  marginlab env replay test/fixtures/margintrader/*.json')
+    .action((files: string[]) => {
+      let bad = 0;
+      for (const f of files) {
+        const r = replayFile(f);
+        if (r.mismatches > 0) bad++;
+        console.log(JSON.stringify(r));
+      }
+      if (bad > 0) process.exitCode = 1;
+    });
+
+  env
+    .command('rollout')
+    .description('run one episode with a fixed policy and print a summary (final equity, return, margin calls, forced trades, fees)')
+    .option('--policy <name>', 'random | long (all long, max size) | short (all short) | flat (no trades)', 'random')
+    .option('--start <date>', 'first trading day (YYYY-MM-DD)', '2019-01-01')
+    .option('--end <date>', 'last trading day (YYYY-MM-DD)', '2019-12-31')
+    .option('--seed <n>', 'seed of the random policy', '0')
+    .option('--preset <name>', `env preset: ${Object.keys(PRESETS).join(' | ')}`, 'paper')
+    .option('--hmax <n>', 'max shares per stock per day (default 100)')
+    .option('--long-share <x>', 'initial long share of equity in (0, 1) (default 0.5)')
+    .option('--turbulence <x>', 'turbulence threshold on VIX (the paper trades with 70; default off)')
+    .option('--json', 'print the summary as one JSON object')
+    .addHelpText('after', '\nExample:\n  marginlab env rollout --policy long --start 2020-01-01 --end 2020-12-31 --preset realistic')
+    .action((o: { policy: string; start: string; end: string; seed: string; preset: string; hmax?: string; longShare?: string; turbulence?: string; json?: boolean }) => {
+      const policies = ['random', 'long', 'short', 'flat'];
+      if (!policies.includes(o.policy)) throw new UserError(`--policy: expected one of ${policies.join(', ')}, got "${o.policy}"`);
+      if (!(o.preset in PRESETS)) throw new UserError(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got "${o.preset}"`);
+      const start = dateFlag('start', o.start);
+      const end = dateFlag('end', o.end);
+      if (end <= start) throw new UserError(`--end (${end}) must be after --start (${start})`);
+      const seed = numberFlag('seed', o.seed, { integer: true })!;
+      const hmax = numberFlag('hmax', o.hmax, { integer: true, min: 1 });
+      const longShare = numberFlag('long-share', o.longShare, { min: 0.01, max: 0.99 });
+      const turbulence = numberFlag('turbulence', o.turbulence);
+      const frame = buildMarketFrame({ start, end, tickers: PAPER_TICKERS });
+      const cfg = envConfig(o.preset as PresetName, {
+        ...(hmax !== undefined ? { hmax } : {}),
+        ...(turbulence !== undefined ? { turbulenceThreshold: turbulence } : {}),
+      });
+      const e = new MarginTradingEnv(frame, cfg);
+      const { info: first } = e.reset({ seed, options: longShare !== undefined ? { longShare } : {} });
+      const n = frame.tickers.length;
+      const rng = stream(seed, 'policy');
+      const a = new Float64Array(2 * n);
+      if (o.policy === 'long') a.fill(1, 0, n);
+      if (o.policy === 'short') a.fill(-1, n);
+      let steps = 0;
+      let peak = first.equity;
+      let maxDrawdown = 0;
+      let last = first;
+      for (;;) {
+        if (o.policy === 'random') for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-1, 1);
+        const r = e.step(a);
+        steps++;
+        last = r.info;
+        peak = Math.max(peak, r.info.equity);
+        maxDrawdown = Math.min(maxDrawdown, r.info.equity / peak - 1);
+        if (r.terminated || r.truncated) break;
+      }
+      const c = last.counters;
+      const summary = {
+        policy: o.policy,
+        preset: o.preset,
+        start: frame.dates[0],
+        end: last.markDate,
+        steps,
+        initialEquity: e.startEquity,
+        finalEquity: last.equity,
+        return: last.equity / e.startEquity - 1,
+        maxDrawdown,
+        finalLongShare: last.longShare,
+        marginCalls: c.marginCalls,
+        periodicRemargins: c.periodicRemargins,
+        forcedTrades: c.forcedTrades,
+        fees: c.fees,
+        financing: c.financing,
+        trades: c.trades,
+        endedBy: last.reason,
+      };
+      if (o.json) {
+        console.log(JSON.stringify(summary));
+        return;
+      }
+      const money = (x: number) => `$${x.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
+      console.log(`policy ${summary.policy}, preset ${summary.preset}, ${summary.start} … ${summary.end} (${steps} steps, ended by ${summary.endedBy})`);
+      console.log(`  equity        ${money(summary.initialEquity)} → ${money(summary.finalEquity)}  (${(summary.return * 100).toFixed(2)}%)`);
+      console.log(`  max drawdown  ${(maxDrawdown * 100).toFixed(2)}%    final long share ${(summary.finalLongShare * 100).toFixed(1)}%`);
+      console.log(`  margin calls  ${summary.marginCalls}    periodic re-margins ${summary.periodicRemargins}    forced trades ${summary.forcedTrades}`);
+      console.log(`  fees          ${money(summary.fees)}    financing ${money(summary.financing)}    trades ${summary.trades}`);
+    });
+}
