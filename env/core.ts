@@ -67,6 +67,15 @@ export interface CoreCounters {
   forcedTrades: number;
 }
 
+export interface CoreState {
+  account: number[];
+  holdings: number[];
+  prices: number[];
+  day: number;
+  turbulence: number;
+  counters: CoreCounters;
+}
+
 export function zeroCounters(): CoreCounters {
   return { fees: 0, financing: 0, slippageCost: 0, tradedValue: 0, trades: 0, marginCalls: 0, periodicRemargins: 0, forcedTrades: 0 };
 }
@@ -192,6 +201,25 @@ export class MarginCore {
     this.counters = zeroCounters();
     this.executed.fill(0);
     this.fused.fill(0);
+  }
+
+  /** Everything needed to continue bit-identically (checkpoints). */
+  getState(): CoreState {
+    return {
+      account: this.accountVector(),
+      holdings: Array.from(this.holdings),
+      prices: Array.from(this.prices),
+      day: this.day,
+      turbulence: this.turbulence,
+      counters: { ...this.counters },
+    };
+  }
+
+  setState(s: CoreState): void {
+    this.restoreAccount(s.account, s.holdings, s.prices);
+    this.day = s.day;
+    this.turbulence = s.turbulence;
+    this.counters = { ...s.counters };
   }
 
   accountVector(): number[] {

@@ -1,8 +1,8 @@
 import type { MarketFrame } from '../src/data/market-frame.ts';
 import type { RatioSchedule, ReallocationEvent } from '../src/schedule.ts';
-import { stream, type Rng } from '../src/rng.ts';
+import { Rng, stream, type AleaState } from '../src/rng.ts';
 import { envConfig, type EnvConfig, type EnvConfigInput, type PresetName } from './config.ts';
-import { MarginCore, type CoreCounters } from './core.ts';
+import { MarginCore, type CoreCounters, type CoreState } from './core.ts';
 import { RollingSharpe } from './rolling-sharpe.ts';
 import { box, type Box } from './spaces.ts';
 import type { Env, ResetResult, StepResult } from './types.ts';
@@ -85,6 +85,21 @@ export interface AdvanceResult {
   equityAfterTerminalRemargin?: number;
 }
 
+export interface EnvState {
+  core: CoreState;
+  sharpe: { buf: number[]; count: number; head: number };
+  start: number;
+  end: number;
+  t: number;
+  done: boolean;
+  target: number;
+  nextRealloc: number;
+  targetIdx: number;
+  rng: AleaState;
+  rngSeed: number;
+  initialEquity: number;
+}
+
 export interface EnvHooks {
   /** Called after trading and margin logic, before the book is re-marked to the next day. */
   preMark?(core: MarginCore, t: number): void;
@@ -120,6 +135,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   private reallocs: ReallocationEvent[] = [];
   private targetIdx = 0;
   private rng: Rng = stream(0, 'env');
+  private rngSeed = 0;
   private readonly macdGate: boolean;
   private readonly riskSeries: Float64Array;
   private initialEquity = 0;
@@ -154,7 +170,10 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
 
   reset(args: { seed?: number; options?: ResetOptions } = {}): ResetResult<StepInfo> {
     const o = args.options ?? {};
-    if (args.seed !== undefined) this.rng = stream(args.seed, 'env');
+    if (args.seed !== undefined) {
+      this.rngSeed = args.seed;
+      this.rng = stream(args.seed, 'env');
+    }
     const T = this.frame.dates.length;
     this.start = o.startIndex ?? (o.startDate ? this.indexOnOrAfter(o.startDate) : 0);
     this.end = o.endIndex ?? (o.endDate ? this.indexOnOrBefore(o.endDate) : T - 1);
@@ -221,6 +240,42 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
 
   get startEquity(): number {
     return this.initialEquity;
+  }
+
+  // --- checkpoints ----------------------------------------------------------------------------------
+
+  /** The episode's full state (JSON-able): restoring it continues bit-identically. The schedule is not included. */
+  getState(): EnvState {
+    return {
+      core: this.core.getState(),
+      sharpe: this.sharpe.getState(),
+      start: this.start,
+      end: this.end,
+      t: this.t,
+      done: this.done,
+      target: this.target,
+      nextRealloc: this.nextRealloc,
+      targetIdx: this.targetIdx,
+      rng: this.rng.state(),
+      rngSeed: this.rngSeed,
+      initialEquity: this.initialEquity,
+    };
+  }
+
+  setState(s: EnvState): void {
+    this.core.setState(s.core);
+    this.sharpe.setState(s.sharpe);
+    this.start = s.start;
+    this.end = s.end;
+    this.t = s.t;
+    this.done = s.done;
+    this.target = s.target;
+    this.prepareSchedule();
+    this.nextRealloc = s.nextRealloc;
+    this.targetIdx = s.targetIdx;
+    this.rngSeed = s.rngSeed;
+    this.rng = new Rng(`${s.rngSeed}:env`, s.rng);
+    this.initialEquity = s.initialEquity;
   }
 
   // --- internals shared with the vector env ---------------------------------------------------------

@@ -8,6 +8,16 @@ export class RollingSharpe {
   private count = 0; // values seen since the window was (re)started, capped at 5
   private head = 0; // index of the oldest value once full
 
+  getState(): { buf: number[]; count: number; head: number } {
+    return { buf: Array.from(this.buf), count: this.count, head: this.head };
+  }
+
+  setState(s: { buf: number[]; count: number; head: number }): void {
+    this.buf.set(s.buf);
+    this.count = s.count;
+    this.head = s.head;
+  }
+
   /** Restart with one value (the original's asset_memory = [initial total asset]). */
   restart(first: number): void {
     this.buf[0] = first;

@@ -1,7 +1,7 @@
 import type { MarketFrame } from '../src/data/market-frame.ts';
 import type { RatioSchedule } from '../src/schedule.ts';
 import type { EnvConfig, EnvConfigInput } from './config.ts';
-import { MarginTradingEnv } from './margin-env.ts';
+import { MarginTradingEnv, type EnvState } from './margin-env.ts';
 import type { Box } from './spaces.ts';
 import type { EpisodeSummary, VecEnv, VecStepResult } from './types.ts';
 
@@ -128,6 +128,28 @@ export class MarginVecEnv implements VecEnv {
       finalObservations: this.finalObs,
       episodeInfos: this.episodeInfos,
     };
+  }
+
+  /** Full state of every copy (JSON-able) for checkpoints: setState continues bit-identically. */
+  getState(): { envs: EnvState[]; epReturn: number[]; epLength: number[]; seed: number } {
+    return { envs: this.envs.map((e) => e.getState()), epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength), seed: this.seed };
+  }
+
+  setState(state: unknown): void {
+    const s = state as { envs: EnvState[]; epReturn: number[]; epLength: number[]; seed: number };
+    if (!s || !Array.isArray(s.envs) || s.envs.length !== this.numEnvs) {
+      throw new Error(`MarginVecEnv.setState: the saved state has ${s?.envs?.length ?? 'no'} copies, this vector env has ${this.numEnvs}; construct it with the same options as the original run`);
+    }
+    s.envs.forEach((e, j) => this.envs[j].setState(e));
+    this.epReturn.set(s.epReturn);
+    this.epLength.set(s.epLength);
+    this.seed = s.seed;
+    for (let j = 0; j < this.numEnvs; j++) this.envs[j].writeObservation(this.obs, j * this.obsDim);
+  }
+
+  /** Current observations (numEnvs × obsDim), e.g. after setState. */
+  get observations(): Float32Array {
+    return this.obs;
   }
 
   private episodeBounds(j: number): { startIndex: number; endIndex: number } {

@@ -293,3 +293,23 @@ describe('vector env', () => {
     }
   });
 });
+
+describe('vector env checkpoints', () => {
+  it('getState/setState (through JSON) continues bit-identically mid-episode', () => {
+    const opts = { numEnvs: 3, randomStart: true, episodeLength: 25 };
+    const a = new MarginVecEnv(frame2019, envConfig('paper'), opts);
+    a.reset(4);
+    const acts = randomActions(8, 60, 3 * 54);
+    for (let s = 0; s < 30; s++) a.step(acts[s]);
+    const saved = JSON.parse(JSON.stringify(a.getState()));
+    const tail = (v: MarginVecEnv) => acts.slice(30).flatMap((x) => {
+      const r = v.step(x);
+      return [...r.rewards, ...r.observations.slice(0, 12), ...r.truncated];
+    });
+    const expected = tail(a);
+    const b = new MarginVecEnv(frame2019, envConfig('paper'), opts);
+    b.reset(999); // different state, then restored
+    b.setState(saved);
+    expect(tail(b)).toEqual(expected);
+  });
+});
