@@ -1,0 +1,246 @@
+/**
+ * A stage-1 run: one forecast per decision date, written to a signals file as each completes.
+ *
+ * Resumable: dates whose latest record in the output is a success are skipped; failed dates are tried
+ * again (the new record supersedes the failure). Each record is appended and flushed when its forecast
+ * completes, so a crash or an interrupt loses at most the requests in flight. Contexts for every pending
+ * date are built before the first request, so a missing data source fails before anything is spent.
+ * A rerun must use the same provider, model, source, format and label order as the file it extends.
+ */
+import { setMaxListeners } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import type { ReplyFormat } from './answer.ts';
+import type { Context, ContextSource, SourceName } from './context/types.ts';
+import { addUsage, NO_USAGE, type ForecastOutcome, type Forecaster, type Usage } from './forecaster.ts';
+import { LABELS, type Label } from './labels.ts';
+import { parseSignals, SignalsWriter, type SignalRecord } from './signals.ts';
+
+export interface ForecastRunOptions {
+  dates: readonly string[];
+  /** The run's --source. */
+  source: ContextSource;
+  /** Other sources, for forecasters that read a specific one (momentum → prices, macro → macro). */
+  otherSources?: Partial<Record<SourceName, () => ContextSource>>;
+  forecaster: Forecaster;
+  /** Prompt format of an LLM forecaster; null for offline ones. */
+  format: ReplyFormat | null;
+  labelOrder?: readonly Label[];
+  out: string;
+  concurrency: number;
+  signal?: AbortSignal;
+  /** fsync each record (default true). */
+  durable?: boolean;
+  onStart?: (info: { pending: string[]; skipped: string[] }) => void;
+  onRecord?: (record: SignalRecord, progress: { done: number; total: number }) => void;
+}
+
+export interface ForecastRunSummary {
+  total: number;
+  skipped: number;
+  written: number;
+  failures: number;
+  cached: number;
+  /** Tokens and cost of every record written, replayed ones included (what the answers cost). */
+  usage: Usage;
+  /** The part spent by this run: records not served from the cache. */
+  newUsage: Usage;
+  interrupted: boolean;
+  wallMs: number;
+}
+
+function isDefaultOrder(order: readonly Label[] | undefined): boolean {
+  return order === undefined || order.every((l, i) => l === LABELS[i]);
+}
+
+/** The record for one completed forecast. */
+export function signalRecord(
+  date: string,
+  context: Context,
+  forecaster: Forecaster,
+  format: ReplyFormat | null,
+  labelOrder: readonly Label[] | undefined,
+  outcome: ForecastOutcome,
+): SignalRecord {
+  const a = outcome.answer;
+  return {
+    date,
+    asOf: context.asOf,
+    source: forecaster.needs ?? context.source,
+    provider: forecaster.provider,
+    model: forecaster.model,
+    format,
+    promptHash: outcome.promptHash,
+    label: a?.label ?? null,
+    score: a?.score ?? null,
+    confidence: a?.confidence ?? null,
+    explanation: a?.explanation ?? null,
+    keyFactors: a?.keyFactors ?? [],
+    usage: outcome.usage,
+    latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
+    cached: outcome.cached,
+    pointInTime: context.pointInTime && !forecaster.cheating,
+    ...(isDefaultOrder(labelOrder) ? {} : { labelOrder: [...labelOrder!] }),
+    ...(a ? {} : { failure: outcome.failure ?? 'unknown failure', raw: outcome.raw ?? [] }),
+    ...(forecaster.cheating ? { cheating: true as const } : {}),
+    ...(forecaster.modelCutoff !== undefined ? { modelCutoff: forecaster.modelCutoff } : {}),
+  };
+}
+
+/** Throws when the existing file was written by a different configuration. */
+function checkCompatible(existing: SignalRecord[], expected: Pick<SignalRecord, 'provider' | 'model' | 'source' | 'format'>, labelOrder: readonly Label[] | undefined, out: string): void {
+  const first = existing[0];
+  if (!first) return;
+  const order = isDefaultOrder(labelOrder) ? undefined : labelOrder!.join('|');
+  const mismatch: string[] = (['provider', 'model', 'source', 'format'] as const).filter((k) => first[k] !== expected[k]);
+  if (first.labelOrder?.join('|') !== order) mismatch.push('labelOrder');
+  if (mismatch.length > 0) {
+    throw new Error(
+      `${out} already holds signals from provider ${first.provider}, model ${first.model}, source ${first.source}, format ${first.format}` +
+        ` — this run differs in ${mismatch.join(', ')}; write to another --out or remove the file`,
+    );
+  }
+}
+
+export async function runForecasts(options: ForecastRunOptions): Promise<ForecastRunSummary> {
+  const started = performance.now();
+  const { forecaster, out } = options;
+  const existing = existsSync(out) ? parseSignals(readFileSync(out, 'utf8'), out) : null;
+
+  // Sources are built lazily and cached per decision date.
+  const sources = new Map<SourceName, ContextSource>([[options.source.name, options.source]]);
+  const sourceOf = (name: SourceName): ContextSource => {
+    let s = sources.get(name);
+    if (!s) {
+      const make = options.otherSources?.[name];
+      if (!make) throw new Error(`the ${forecaster.provider} forecaster reads the ${name} source, which this run cannot build`);
+      sources.set(name, (s = make()));
+    }
+    return s;
+  };
+  const contexts = new Map<string, Context>();
+  const contextFor = (name: SourceName, date: string): Context => {
+    const key = `${name}|${date}`;
+    let c = contexts.get(key);
+    if (!c) contexts.set(key, (c = sourceOf(name).build(date)));
+    return c;
+  };
+
+  const expectedSource = forecaster.needs ?? options.source.name;
+  if (existing) {
+    checkCompatible(existing.records, { provider: forecaster.provider, model: forecaster.model, source: expectedSource, format: options.format }, options.labelOrder, out);
+  }
+  const done = new Set((existing?.latest ?? []).filter((r) => r.failure === undefined).map((r) => r.date));
+  const pending = options.dates.filter((d) => !done.has(d));
+  const skipped = options.dates.filter((d) => done.has(d));
+  for (const d of pending) {
+    contextFor(options.source.name, d);
+    if (forecaster.needs) contextFor(forecaster.needs, d);
+  }
+  options.onStart?.({ pending, skipped });
+
+  const summary: ForecastRunSummary = {
+    total: options.dates.length,
+    skipped: skipped.length,
+    written: 0,
+    failures: 0,
+    cached: 0,
+    usage: { ...NO_USAGE },
+    newUsage: { ...NO_USAGE },
+    interrupted: false,
+    wallMs: 0,
+  };
+  if (pending.length === 0) {
+    summary.wallMs = performance.now() - started;
+    return summary;
+  }
+
+  const writer = new SignalsWriter(out, options.durable ?? true);
+  const inner = new AbortController();
+  // One listener per forecast in flight (see below); concurrency may exceed Node's default warning level.
+  setMaxListeners(0, inner.signal);
+  const stop = () => inner.abort(options.signal?.reason ?? new Error('interrupted'));
+  options.signal?.addEventListener('abort', stop, { once: true });
+  let fatal: unknown = null;
+  let next = 0;
+
+  const worker = async () => {
+    while (!inner.signal.aborted && next < pending.length) {
+      const date = pending[next++];
+      const context = contextFor(options.source.name, date);
+      // A signal per forecast, linked to the run's: the SDK's listeners on it die with the forecast.
+      const own = new AbortController();
+      const relay = () => own.abort(inner.signal.reason);
+      inner.signal.addEventListener('abort', relay, { once: true });
+      let outcome: ForecastOutcome;
+      try {
+        outcome = await forecaster.forecast({ date, context, contextFor: (name) => contextFor(name, date), signal: own.signal });
+      } catch (e) {
+        if (inner.signal.aborted) return; // interrupted: the in-flight request is lost, by design
+        fatal ??= e;
+        inner.abort(e);
+        return;
+      } finally {
+        inner.signal.removeEventListener('abort', relay);
+      }
+      const record = signalRecord(date, context, forecaster, options.format, options.labelOrder, outcome);
+      writer.append(record);
+      summary.written++;
+      if (record.failure !== undefined) summary.failures++;
+      if (record.cached) summary.cached++;
+      summary.usage = addUsage(summary.usage, record.usage);
+      if (!record.cached) summary.newUsage = addUsage(summary.newUsage, record.usage);
+      options.onRecord?.(record, { done: summary.skipped + summary.written, total: summary.total });
+    }
+  };
+
+  try {
+    const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, worker);
+    await Promise.all(workers);
+  } finally {
+    writer.close();
+    options.signal?.removeEventListener('abort', stop);
+  }
+  if (fatal !== null) throw fatal;
+  summary.interrupted = options.signal?.aborted ?? false;
+  summary.wallMs = performance.now() - started;
+  return summary;
+}
+
+/**
+ * Forecasts for `dates` in memory, no file (for `compare` with offline forecasters). Same records as a
+ * run writes; dates in order, `concurrency` at a time. Fatal errors reject.
+ */
+export async function collectForecasts(options: {
+  dates: readonly string[];
+  source: ContextSource;
+  otherSources?: Partial<Record<SourceName, () => ContextSource>>;
+  forecaster: Forecaster;
+  format?: ReplyFormat | null;
+  labelOrder?: readonly Label[];
+  concurrency?: number;
+}): Promise<SignalRecord[]> {
+  const { forecaster, source } = options;
+  const made = new Map<SourceName, ContextSource>([[source.name, source]]);
+  const sourceOf = (name: SourceName): ContextSource => {
+    let s = made.get(name);
+    if (!s) {
+      const make = options.otherSources?.[name];
+      if (!make) throw new Error(`the ${forecaster.provider} forecaster reads the ${name} source, which was not provided`);
+      made.set(name, (s = make()));
+    }
+    return s;
+  };
+  const records: SignalRecord[] = new Array(options.dates.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < options.dates.length) {
+      const i = next++;
+      const date = options.dates[i];
+      const context = source.build(date);
+      const outcome = await forecaster.forecast({ date, context, contextFor: (name) => sourceOf(name).build(date) });
+      records[i] = signalRecord(date, context, forecaster, options.format ?? null, options.labelOrder, outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, options.dates.length)) }, worker));
+  return records;
+}

@@ -1,0 +1,156 @@
+/**
+ * The signals file: stage 1's output, stage 2's input. JSONL, one record per decision date:
+ *
+ *   {date, asOf, source, provider, model, format, promptHash, label, score, confidence, explanation,
+ *    keyFactors, usage, latencyMs, cached, pointInTime, [labelOrder], [failure, raw], [cheating], [modelCutoff]}
+ *
+ * A failed forecast has label/score/confidence/explanation null plus `failure` and the `raw` replies.
+ * Records are appended as they complete (resumable runs), so the file may be in completion order, and a
+ * date may hold failures followed by one success (a rerun retries failed dates). Reading validates every
+ * line (file:line: field: problem) and resolves each date to its latest record.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { z } from 'zod';
+import { SOURCE_NAMES } from './context/types.ts';
+import { isIsoDate } from './dates.ts';
+import { LABELS, LABEL_SCORES } from './labels.ts';
+import { ModelCutoffSchema } from './model-cutoffs.ts';
+
+const isoDate = z.string().refine(isIsoDate, 'expected a calendar date YYYY-MM-DD');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest');
+
+export const UsageSchema = z
+  .object({
+    promptTokens: z.number().int().min(0),
+    completionTokens: z.number().int().min(0),
+    requests: z.number().int().min(0),
+    costUsd: z.number().min(0).nullable(),
+  })
+  .strict();
+
+export const SignalRecordSchema = z
+  .object({
+    date: isoDate,
+    /** Context built from information strictly before this date. */
+    asOf: isoDate,
+    source: z.enum(SOURCE_NAMES),
+    provider: z.string().min(1),
+    model: z.string().min(1),
+    /** Prompt format for LLM providers; null for offline forecasters. */
+    format: z.enum(['paper', 'json']).nullable(),
+    promptHash: hex64,
+    label: z.enum(LABELS).nullable(),
+    score: z.number().int().min(-3).max(3).nullable(),
+    confidence: z.number().min(0).max(1).nullable(),
+    explanation: z.string().nullable(),
+    keyFactors: z.array(z.string()),
+    usage: UsageSchema,
+    latencyMs: z.number().min(0),
+    cached: z.boolean(),
+    /** False when the context may contain information from on or after the decision date. */
+    pointInTime: z.boolean(),
+    /** The label order shown to the model, when not the default (robustness runs). */
+    labelOrder: z.array(z.enum(LABELS)).length(LABELS.length).optional(),
+    failure: z.string().min(1).optional(),
+    raw: z.array(z.string()).optional(),
+    cheating: z.literal(true).optional(),
+    /** The LLM's knowledge cutoff (null: unknown); absent for offline forecasters. */
+    modelCutoff: ModelCutoffSchema.nullable().optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const failed = r.failure !== undefined;
+    if (failed && (r.label !== null || r.score !== null)) {
+      ctx.addIssue({ code: 'custom', path: ['label'], message: 'a failure record must have label and score null' });
+    }
+    if (!failed && (r.label === null || r.score === null || r.explanation === null)) {
+      ctx.addIssue({ code: 'custom', path: ['label'], message: 'a record without `failure` needs label, score and explanation' });
+    }
+    if (r.label !== null && r.score !== LABEL_SCORES[r.label]) {
+      ctx.addIssue({ code: 'custom', path: ['score'], message: `expected ${LABEL_SCORES[r.label]} for ${r.label}, got ${r.score}` });
+    }
+  });
+
+export type SignalRecord = z.infer<typeof SignalRecordSchema>;
+
+export interface SignalsFile {
+  /** Every record in file order. */
+  records: SignalRecord[];
+  /** The latest record for each date, ascending by date. */
+  latest: SignalRecord[];
+  /** True when a partial last line (an interrupted write) was ignored. */
+  partialLastLine: boolean;
+}
+
+/** Parses signals JSONL; `where` names the file in errors. */
+export function parseSignals(text: string, where: string): SignalsFile {
+  const partialLastLine = text.length > 0 && !text.endsWith('\n');
+  const lines = text.split('\n');
+  if (partialLastLine) lines.pop();
+  const records: SignalRecord[] = [];
+  const byDate = new Map<string, SignalRecord>();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    const at = `${where}:${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${at}: expected one JSON signal record per line (${(e as Error).message})`);
+    }
+    const r = SignalRecordSchema.safeParse(value);
+    if (!r.success) {
+      throw new Error(`${at}: ${r.error.issues.map((x) => `${x.path.length ? x.path.join('.') : '(record)'}: ${x.message}`).join('; ')}`);
+    }
+    const prev = byDate.get(r.data.date);
+    if (prev && prev.failure === undefined) {
+      throw new Error(`${at}: date ${r.data.date} already has a successful record; a signals file holds one forecast per date`);
+    }
+    records.push(r.data);
+    byDate.set(r.data.date, r.data);
+  }
+  const latest = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
+  return { records, latest, partialLastLine };
+}
+
+export function readSignals(path: string): SignalsFile {
+  if (!existsSync(path)) throw new Error(`signals file ${path} does not exist`);
+  return parseSignals(readFileSync(path, 'utf8'), path);
+}
+
+/** Successful records only, one per date, ascending: what stage 2 consumes. */
+export function successfulSignals(file: SignalsFile): SignalRecord[] {
+  return file.latest.filter((r) => r.failure === undefined);
+}
+
+/**
+ * Appends records, one line each, flushed to disk as they are written: a crash loses only the records
+ * not yet written. Opening cuts off a partial last line left by an earlier crash.
+ */
+export class SignalsWriter {
+  private fd: number | null;
+
+  constructor(
+    readonly path: string,
+    private readonly durable = true,
+  ) {
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
+      if (text.length > 0 && !text.endsWith('\n')) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+    }
+    this.fd = openSync(path, 'a');
+  }
+
+  append(record: SignalRecord): void {
+    if (this.fd === null) throw new Error(`signals writer for ${this.path} is closed`);
+    const checked = SignalRecordSchema.parse(record);
+    writeSync(this.fd, `${JSON.stringify(checked)}\n`);
+    if (this.durable) fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

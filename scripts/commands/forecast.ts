@@ -1,0 +1,330 @@
+/**
+ * `marginlab forecast`: stage 1 of the overlay — one forecast per decision date into a signals file.
+ *
+ *   marginlab forecast --source macro --provider momentum,macro --combine majority --out signals.jsonl
+ *   OPENAI_API_KEY=… marginlab forecast --source paper-macro --provider openai --model gpt-4o-2024-05-13 --out gpt4o.jsonl
+ *   marginlab forecast --source paper-macro --provider replay --model gpt-4o-2024-05-13 --out gpt4o.jsonl  # offline, from the cache
+ *
+ * Resumable (a rerun skips dates already written), interruptible (Ctrl-C loses only requests in flight),
+ * `--dry-run` prints the prompts and calls nothing. LLM runs warn when decision dates fall before the
+ * model's knowledge cutoff (parametric look-ahead) and record the cutoff in every record.
+ */
+import { basename, dirname, join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import type { ReplyFormat } from '../../overlays/answer.ts';
+import { BundledSources } from '../../overlays/context/bundled.ts';
+import { PAPER_NOT_POINT_IN_TIME } from '../../overlays/context/paper.ts';
+import { SOURCE_NAMES, type SourceName } from '../../overlays/context/types.ts';
+import { parseDecisionDates } from '../../overlays/dates.ts';
+import type { Forecaster } from '../../overlays/forecaster.ts';
+import type { Label } from '../../overlays/labels.ts';
+import { lookAheadWarning, resolveModelCutoff } from '../../overlays/model-cutoffs.ts';
+import { RecordingTransport, ReplayTransport, ResponseCache } from '../../overlays/providers/cache.ts';
+import { EnsembleForecaster, type EnsembleMethod } from '../../overlays/providers/ensemble.ts';
+import { defaultChatParams, LlmForecaster } from '../../overlays/providers/llm.ts';
+import { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from '../../overlays/providers/offline.ts';
+import { OpenAITransport } from '../../overlays/providers/openai.ts';
+import { OracleForecaster } from '../../overlays/providers/oracle.ts';
+import { FatalProviderError, type ChatTransport } from '../../overlays/providers/transport.ts';
+import { labelOrderRobustness, shuffledLabelOrders } from '../../overlays/robustness.ts';
+import { runForecasts, type ForecastRunSummary } from '../../overlays/run.ts';
+import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
+
+export { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
+
+export const PROVIDER_NAMES = ['openai', 'replay', 'momentum', 'macro', 'constant', 'oracle'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+const LLM_PROVIDERS: ReadonlySet<string> = new Set(['openai', 'replay']);
+
+export interface ForecastCommandOptions {
+  source: SourceName;
+  provider: ProviderName[];
+  combine: EnsembleMethod;
+  dates: string[];
+  out: string;
+  model?: string;
+  modelCutoff?: string;
+  format?: ReplyFormat;
+  cache?: string;
+  news?: string;
+  dataDir?: string;
+  concurrency: number;
+  timeout: number;
+  maxAttempts: number;
+  baseUrl?: string;
+  jsonMode: boolean;
+  oracleAccuracy: number;
+  horizonMonths: number;
+  seed: number;
+  shuffleLabels?: number;
+  robustness?: number;
+  dryRun: boolean;
+  verbose: boolean;
+}
+
+/** Where the command writes; tests pass their own. */
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTTY: boolean;
+}
+
+const processIo: CommandIo = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+  get isTTY() {
+    return Boolean(process.stderr.isTTY);
+  },
+};
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag}: expected a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+function nonNegativeInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag}: expected a non-negative integer, got "${v}"`);
+    return n;
+  };
+}
+
+function parseProviders(v: string): ProviderName[] {
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const n of names) {
+    if (!(PROVIDER_NAMES as readonly string[]).includes(n)) {
+      throw new InvalidArgumentError(`--provider: unknown provider "${n}"; expected ${PROVIDER_NAMES.join(', ')} (comma-separate several for an ensemble)`);
+    }
+  }
+  if (names.length === 0) throw new InvalidArgumentError('--provider: expected at least one provider');
+  return names as ProviderName[];
+}
+
+function parseDatesFlag(v: string): string[] {
+  try {
+    return parseDecisionDates(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function parseAccuracy(v: string): number {
+  const x = Number(v);
+  if (!(x >= 0 && x <= 1)) throw new InvalidArgumentError(`--oracle-accuracy: expected a number in [0, 1], got "${v}"`);
+  return x;
+}
+
+/** A transport for --dry-run: building prompts never needs it, calling it is a bug. */
+const noCallTransport: ChatTransport = {
+  provider: 'openai',
+  complete: () => Promise.reject(new Error('--dry-run makes no calls')),
+};
+
+export function defaultFormat(source: SourceName): ReplyFormat {
+  return source === 'paper-macro' || source === 'paper-news' ? 'paper' : 'json';
+}
+
+function buildForecaster(
+  name: ProviderName,
+  o: ForecastCommandOptions,
+  data: BundledSources,
+  labelOrder: readonly Label[] | undefined,
+  io: CommandIo,
+): Forecaster {
+  const format = o.format ?? defaultFormat(o.source);
+  if (LLM_PROVIDERS.has(name)) {
+    if (!o.model) throw new Error(`--provider ${name} needs --model (e.g. gpt-4o-2024-05-13)`);
+    const params = { ...defaultChatParams(o.model, format), jsonMode: format === 'json' && o.jsonMode };
+    const cacheDir = o.cache ?? join(dirname(o.out), 'llm-cache');
+    let transport: ChatTransport;
+    if (o.dryRun) transport = noCallTransport;
+    else if (name === 'replay') transport = new ReplayTransport(new ResponseCache(cacheDir, false), 'openai');
+    else {
+      const live = new OpenAITransport({
+        baseURL: o.baseUrl,
+        timeoutMs: o.timeout,
+        concurrency: o.concurrency,
+        retry: { maxAttempts: o.maxAttempts },
+        onRetry: (e) => io.stderr(`retry ${e.date}: attempt ${e.attempt} failed (${e.reason}); waiting ${Math.round(e.delayMs)} ms\n`),
+      });
+      transport = new RecordingTransport(live, new ResponseCache(cacheDir, true));
+    }
+    return new LlmForecaster(transport, { format, params, labelOrder, modelCutoff: resolveModelCutoff(o.model, o.modelCutoff) });
+  }
+  switch (name) {
+    case 'momentum':
+      return new MomentumForecaster();
+    case 'macro':
+      return new MacroRulesForecaster();
+    case 'constant':
+      return new ConstantForecaster();
+    case 'oracle':
+      return new OracleForecaster(data.bundledPrices().index, { accuracy: o.oracleAccuracy, horizonMonths: o.horizonMonths, seed: o.seed });
+    default:
+      throw new Error(`unknown provider ${name}`);
+  }
+}
+
+function buildRunForecaster(o: ForecastCommandOptions, data: BundledSources, labelOrder: readonly Label[] | undefined, io: CommandIo): Forecaster {
+  const members = o.provider.map((p) => buildForecaster(p, o, data, labelOrder, io));
+  return members.length === 1 ? members[0] : new EnsembleForecaster(members, o.combine);
+}
+
+function describeRecord(r: SignalRecord): string {
+  if (r.failure !== undefined) return `FAILED (${r.failure.slice(0, 160)})`;
+  return `${r.label} (${r.score! >= 0 ? '+' : ''}${r.score})${r.cached ? ' [cached]' : ''} ${Math.round(r.latencyMs)} ms`;
+}
+
+function summaryLine(s: ForecastRunSummary, out: string, model: string): string {
+  const cost =
+    s.usage.requests === 0
+      ? ''
+      : s.usage.costUsd === null || s.newUsage.costUsd === null
+        ? `, cost unknown (no price for ${model})`
+        : `, cost $${s.usage.costUsd.toFixed(4)} ($${s.newUsage.costUsd.toFixed(4)} spent by this run, the rest replayed from the cache)`;
+  const tokens = s.usage.requests === 0 ? '' : `; ${s.usage.requests} requests, ${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion tokens${cost}`;
+  return (
+    `${s.interrupted ? 'interrupted: ' : ''}wrote ${s.written} records to ${out} (${s.failures} failures, ${s.cached} from cache), ` +
+    `skipped ${s.skipped} already written${tokens}; ${(s.wallMs / 1000).toFixed(1)} s\n`
+  );
+}
+
+async function runOnce(
+  o: ForecastCommandOptions,
+  data: BundledSources,
+  out: string,
+  labelOrder: readonly Label[] | undefined,
+  io: CommandIo,
+  signal: AbortSignal,
+): Promise<ForecastRunSummary> {
+  const forecaster = buildRunForecaster(o, data, labelOrder, io);
+  const format = o.provider.some((p) => LLM_PROVIDERS.has(p)) ? (o.format ?? defaultFormat(o.source)) : null;
+  const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'forecast [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  try {
+    return await runForecasts({
+      dates: o.dates,
+      source: data.source(o.source),
+      otherSources: { macro: () => data.source('macro'), prices: () => data.source('prices') },
+      forecaster,
+      format,
+      labelOrder,
+      out,
+      concurrency: o.concurrency,
+      signal,
+      onStart: ({ pending, skipped }) => {
+        if (skipped.length > 0) io.stderr(`resuming ${out}: ${skipped.length} dates already written, ${pending.length} to go\n`);
+        bar?.start(o.dates.length, skipped.length, { last: '' });
+      },
+      onRecord: (r, p) => {
+        if (bar) bar.update(p.done, { last: `${r.date} ${describeRecord(r)}` });
+        else io.stderr(`[${p.done}/${p.total}] ${r.date} ${describeRecord(r)}\n`);
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+}
+
+function dryRun(o: ForecastCommandOptions, data: BundledSources, io: CommandIo): void {
+  const labelOrder = o.shuffleLabels !== undefined ? shuffledLabelOrders(1, o.shuffleLabels)[0] : undefined;
+  const forecaster = buildRunForecaster(o, data, labelOrder, io);
+  const source = data.source(o.source);
+  for (const date of o.dates) {
+    const context = source.build(date);
+    io.stdout(`===== ${date} (${o.source}, asOf ${context.asOf}${context.pointInTime ? '' : `, ${context.note}`}) =====\n`);
+    io.stdout(`${forecaster.preview(context)}\n\n`);
+  }
+}
+
+export async function forecastCommand(o: ForecastCommandOptions, io: CommandIo = processIo): Promise<number> {
+  const data = new BundledSources({ dataDir: o.dataDir, newsFile: o.news });
+  if (o.dryRun) {
+    dryRun(o, data, io);
+    return 0;
+  }
+  const usesLlm = o.provider.some((p) => LLM_PROVIDERS.has(p));
+  if (o.source === 'paper-macro' || o.source === 'paper-news') io.stderr(`note: --source ${o.source} is ${PAPER_NOT_POINT_IN_TIME}\n`);
+  if (o.provider.includes('oracle')) io.stderr('note: the oracle reads the realised future: a cheating upper bound, marked cheating in every record\n');
+  if (usesLlm && o.model) {
+    const cutoff = resolveModelCutoff(o.model, o.modelCutoff);
+    const warning = lookAheadWarning(o.dates, cutoff, o.model);
+    if (warning) io.stderr(`warning: ${warning}\n`);
+  }
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) return;
+    io.stderr('\ninterrupt: stopping; records already written are kept, rerun the same command to resume\n');
+    controller.abort(new Error('interrupted by SIGINT'));
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const labelOrder = o.shuffleLabels !== undefined ? shuffledLabelOrders(1, o.shuffleLabels)[0] : undefined;
+    const summary = await runOnce(o, data, o.out, labelOrder, io, controller.signal);
+    io.stderr(summaryLine(summary, o.out, o.model ?? o.provider.join(',')));
+    if (summary.interrupted) return 130;
+
+    if (o.robustness !== undefined && o.robustness > 0) {
+      const orders = shuffledLabelOrders(o.robustness, o.seed);
+      const runs: SignalRecord[][] = [];
+      for (let i = 0; i < orders.length; i++) {
+        const out = join(dirname(o.out), `${basename(o.out).replace(/\.jsonl$/, '')}.shuffle${i + 1}.jsonl`);
+        io.stderr(`robustness run ${i + 1}/${orders.length}: labels ordered ${orders[i].join(', ')}\n`);
+        const s = await runOnce(o, data, out, orders[i], io, controller.signal);
+        io.stderr(summaryLine(s, out, o.model ?? ''));
+        if (s.interrupted) return 130;
+        runs.push(readSignals(out).latest);
+      }
+      const report = labelOrderRobustness(readSignals(o.out).latest, runs);
+      io.stdout(`${JSON.stringify({ robustness: { meanAbsDelta: report.meanAbsDelta, runs: report.runs } })}\n`);
+    }
+    return summary.failures > 0 ? 2 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** Adds `forecast` to the `marginlab` program. */
+export function registerForecastCommand(program: Command, io: CommandIo = processIo): Command {
+  return program
+    .command('forecast')
+    .description('stage 1 of the LLM overlay: one market forecast per decision date, written to a signals JSONL file')
+    .addOption(new Option('--source <name>', 'context source').choices([...SOURCE_NAMES]).makeOptionMandatory())
+    .requiredOption('--provider <names>', `forecaster: ${PROVIDER_NAMES.join('|')}; comma-separate several for an ensemble`, parseProviders)
+    .requiredOption('--out <file>', 'signals JSONL file (appended to; a rerun resumes)')
+    .option('--dates <spec>', 'decision dates: quarterly:START:END, monthly:START:END, or a comma list', parseDatesFlag, parseDecisionDates('quarterly:2020-05-01:2024-02-01'))
+    .addOption(new Option('--combine <method>', 'ensemble combination').choices(['majority', 'mean']).default('majority'))
+    .option('--model <name>', 'model name for openai/replay (e.g. gpt-4o-2024-05-13)')
+    .option('--model-cutoff <YYYY-MM>', "the model's knowledge cutoff (else the known-models table)")
+    .addOption(new Option('--format <format>', 'prompt/answer format (default: paper for paper-* sources, json otherwise)').choices(['paper', 'json']))
+    .option('--cache <dir>', 'response cache folder (default: llm-cache next to --out)')
+    .option('--news <file>', 'news file for --source news (CSV or JSONL: date, text, optional ticker)')
+    .option('--data-dir <dir>', 'folder with the bundled data (default: the repository data/)')
+    .option('--concurrency <n>', 'forecasts (and requests) in flight', positiveInt('--concurrency'), 4)
+    .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--timeout'), 120_000)
+    .option('--max-attempts <n>', 'attempts per request, the first included', positiveInt('--max-attempts'), 5)
+    .option('--base-url <url>', 'OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else api.openai.com)')
+    .option('--no-json-mode', 'do not send response_format json_object with the json format')
+    .option('--oracle-accuracy <p>', 'probability that the oracle reports the true label', parseAccuracy, 1)
+    .option('--horizon-months <n>', 'oracle forecast horizon', positiveInt('--horizon-months'), 6)
+    .option('--seed <n>', 'seed for the oracle and label shuffles', nonNegativeInt('--seed'), 0)
+    .option('--shuffle-labels <seed>', 'list the labels in a shuffled order (robustness run)', nonNegativeInt('--shuffle-labels'))
+    .option('--robustness <k>', 'after the run, rerun with k shuffled label orders and report mean |Δscore|', nonNegativeInt('--robustness'))
+    .option('--dry-run', 'print the prompts; call nothing, write nothing', false)
+    .option('--verbose', 'stack traces on errors', false)
+    .action(async (opts: ForecastCommandOptions) => {
+      try {
+        process.exitCode = await forecastCommand(opts, io);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        io.stderr(`error: ${message}\n`);
+        if (opts.verbose && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+        process.exitCode = e instanceof FatalProviderError ? 3 : 1;
+      }
+    });
+}
