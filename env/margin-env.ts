@@ -406,7 +406,10 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     // Observations are carved out of a shared slab: allocating one small typed array per step costs more
     // than the step itself in V8 (each gets its own off-heap buffer). A view of a slab costs a fraction.
     if (this.slabUsed === OBS_PER_SLAB) {
-      this.slab = new Float64Array(OBS_PER_SLAB * this.obsDim);
+      // Uninitialised memory: every slot is written before an observation is handed out.
+      const bytes = OBS_PER_SLAB * this.obsDim * 8;
+      const buf = Buffer.allocUnsafeSlow(bytes);
+      this.slab = new Float64Array(buf.buffer, buf.byteOffset, OBS_PER_SLAB * this.obsDim);
       this.slabUsed = 0;
     }
     const off = this.slabUsed++ * this.obsDim;

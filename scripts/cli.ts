@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerEnvCommands } from './commands/env.ts';
+import { registerTrainCommands } from './commands/train.ts';
+import { registerForecastCommand } from './commands/forecast.ts';
 import { UserError } from './errors.ts';
 
 /** The `marginlab` command line. Each concept registers its own subcommands. */
@@ -11,6 +13,8 @@ program
   .showHelpAfterError('(run with --help for usage)');
 
 registerEnvCommands(program);
+registerTrainCommands(program);
+registerForecastCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
 /**
  * A long-short ratio schedule: the one thing an overlay hands to the environment.
  * The environment never imports an overlay; stage 2 of an overlay produces this plain object.
@@ -27,4 +30,39 @@ export interface RatioSchedule {
   /** Bounds of the long share after a reallocation; the paper uses [0.1, 0.9]. */
   minShare?: number;
   maxShare?: number;
+}
+
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+
+export const RatioScheduleSchema = z
+  .object({
+    targets: z.array(z.object({ date: isoDate, longShare: z.number().min(0).max(1) }).strict()).default([]),
+    reallocations: z
+      .array(
+        z
+          .object({ date: isoDate, target: z.number().min(0).max(1).optional(), change: z.number().min(-1).max(10).optional() })
+          .strict()
+          .refine((e) => (e.target === undefined) !== (e.change === undefined), 'give exactly one of "target" or "change"'),
+      )
+      .default([]),
+    minShare: z.number().min(0).max(1).optional(),
+    maxShare: z.number().min(0).max(1).optional(),
+  })
+  .passthrough();
+
+/** Reads and validates a ratio-schedule JSON file; errors name the file and the field. */
+export function loadRatioSchedule(path: string): RatioSchedule {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: cannot read a ratio schedule (JSON): ${(e as Error).message}`);
+  }
+  const r = RatioScheduleSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new Error(`${path}: field "${i.path.join('.')}": ${i.message}`);
+  }
+  return r.data;
 }

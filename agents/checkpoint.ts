@@ -1,0 +1,164 @@
+/**
+ * Checkpoints: everything needed to continue training exactly, or to evaluate, in one JSON file written
+ * atomically (typed arrays bit-exact, see io.ts):
+ *   the algorithm config, network shape and flat weights; optimiser state (Adam m/v or RMSprop v, step
+ *   count); observation-normaliser stats and reward-scaler state; the saved states of the random streams
+ *   (sample, shuffle, env); update index and global step; the policy's current inputs (one row per env) and,
+ *   when the VecEnv supports it (`SnapshotVecEnv`), the env's own state.
+ *
+ * `loadPolicy(dir)` turns a checkpoint into a deterministic, tfjs-free `act(obs)`: Gaussian mean of the
+ * observation normalised with the FROZEN training stats, clipped to the action bounds.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AleaState } from '../src/rng.ts';
+import { decodeJson, encodeJson, writeFileAtomic } from './io.ts';
+import { ActorCritic, type NetConfig } from './networks.ts';
+import { normalizeWith, type RewardScalerState, type RunningMeanStdState } from './normalize.ts';
+import type { OptimizerState } from './optim.ts';
+import { CHECKPOINT_FILE } from './run-folder.ts';
+
+export const CHECKPOINT_FORMAT = 'marginlab.checkpoint.v1';
+
+export interface Checkpoint {
+  format: typeof CHECKPOINT_FORMAT;
+  algo: 'ppo' | 'a2c';
+  /** The parsed algorithm config the run used. */
+  agentConfig: Record<string, unknown>;
+  obsDim: number;
+  actDim: number;
+  numEnvs: number;
+  actionLow: Float64Array;
+  actionHigh: Float64Array;
+  net: NetConfig;
+  /** Updates completed (1-based count); metrics.jsonl holds exactly these. */
+  updateIndex: number;
+  /** Env steps taken (all envs). */
+  globalStep: number;
+  params: Float32Array;
+  optimizer: OptimizerState;
+  obsNorm: (RunningMeanStdState & { clip: number }) | null;
+  rewardScaler: RewardScalerState | null;
+  rng: Record<string, AleaState>;
+  env: {
+    /** Policy inputs for the next step (normalised), numEnvs×obsDim. */
+    lastObs: Float32Array;
+    /** The VecEnv's own state when it implements SnapshotVecEnv, else null. */
+    snapshot: unknown;
+  };
+  backend: string;
+  savedAt: string;
+}
+
+export function saveCheckpoint(path: string, ck: Checkpoint): void {
+  writeFileAtomic(path, encodeJson(ck));
+}
+
+/** Accepts a run folder (reads its checkpoint.json) or a checkpoint file path. */
+export function resolveCheckpointPath(dirOrFile: string): string {
+  if (!existsSync(dirOrFile)) throw new Error(`checkpoint not found: ${dirOrFile} does not exist`);
+  if (statSync(dirOrFile).isDirectory()) {
+    const p = join(dirOrFile, CHECKPOINT_FILE);
+    if (!existsSync(p)) throw new Error(`no checkpoint in ${dirOrFile} (expected ${CHECKPOINT_FILE}; was the run interrupted before its first checkpoint?)`);
+    return p;
+  }
+  return dirOrFile;
+}
+
+export function loadCheckpoint(dirOrFile: string): Checkpoint {
+  const path = resolveCheckpointPath(dirOrFile);
+  let ck: Checkpoint;
+  try {
+    ck = decodeJson(readFileSync(path, 'utf8')) as Checkpoint;
+  } catch (e) {
+    throw new Error(`checkpoint ${path} is not readable JSON: ${(e as Error).message}`);
+  }
+  if (ck?.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`checkpoint ${path} has format ${JSON.stringify(ck?.format)}, expected ${CHECKPOINT_FORMAT}`);
+  }
+  const probe = new ActorCritic(ck.obsDim, ck.actDim, ck.net);
+  if (!(ck.params instanceof Float32Array) || ck.params.length !== probe.size) {
+    throw new Error(`checkpoint ${path}: params have ${ck.params?.length} values, the network (obs ${ck.obsDim}, act ${ck.actDim}, hidden ${ck.net.hidden}) needs ${probe.size}`);
+  }
+  return ck;
+}
+
+/** A deterministic evaluation policy. */
+export interface Policy {
+  readonly obsDim: number;
+  readonly actDim: number;
+  /**
+   * Actions for one observation (length obsDim) or n stacked rows (n·obsDim): the Gaussian mean of the
+   * normalised observation, clipped to the action bounds. Returns a fresh Float32Array (n·actDim).
+   */
+  act(obs: Float32Array | Float64Array): Float32Array;
+  /** Critic values for the same input (in the training reward scale). */
+  value(obs: Float32Array | Float64Array): Float32Array;
+}
+
+/**
+ * Builds a policy over a COPY of the given weights and normaliser stats (frozen: later training does not
+ * change it).
+ */
+export function makePolicy(
+  net: ActorCritic,
+  obsNorm: { mean: Float64Array; var: Float64Array; clip: number } | null,
+  actionLow: Float64Array,
+  actionHigh: Float64Array,
+): Policy {
+  const frozen = new ActorCritic(net.obsDim, net.actDim, net.cfg);
+  frozen.setParams(net.params);
+  const stats = obsNorm ? { mean: obsNorm.mean.slice(), var: obsNorm.var.slice(), clip: obsNorm.clip } : null;
+  const low = actionLow.slice();
+  const high = actionHigh.slice();
+  const O = net.obsDim;
+  const A = net.actDim;
+  const rows = (obs: Float32Array | Float64Array): number => {
+    const n = obs.length / O;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`policy: observation has ${obs.length} values, expected a multiple of obsDim ${O}`);
+    return n;
+  };
+  const input = (obs: Float32Array | Float64Array, n: number): Float32Array => {
+    const x = new Float32Array(n * O);
+    if (stats) normalizeWith(stats.mean, stats.var, stats.clip, obs, n, x);
+    else x.set(obs);
+    return x;
+  };
+  return {
+    obsDim: O,
+    actDim: A,
+    act(obs) {
+      const n = rows(obs);
+      const out = new Float32Array(n * A);
+      frozen.forward(input(obs, n), n, out, null);
+      for (let i = 0; i < out.length; i++) {
+        const j = i % A;
+        out[i] = out[i] < low[j] ? low[j] : out[i] > high[j] ? high[j] : out[i];
+      }
+      return out;
+    },
+    value(obs) {
+      const n = rows(obs);
+      const out = new Float32Array(n);
+      frozen.forward(input(obs, n), n, null, out);
+      return out;
+    },
+  };
+}
+
+export interface LoadedPolicy extends Policy {
+  readonly algo: 'ppo' | 'a2c';
+  readonly updateIndex: number;
+  readonly globalStep: number;
+  readonly checkpointPath: string;
+}
+
+/** The deterministic policy of a run folder's latest checkpoint (or of a checkpoint file). */
+export function loadPolicy(dirOrFile: string): LoadedPolicy {
+  const path = resolveCheckpointPath(dirOrFile);
+  const ck = loadCheckpoint(path);
+  const net = new ActorCritic(ck.obsDim, ck.actDim, ck.net);
+  net.setParams(ck.params);
+  const p = makePolicy(net, ck.obsNorm, ck.actionLow, ck.actionHigh);
+  return { ...p, act: p.act, value: p.value, algo: ck.algo, updateIndex: ck.updateIndex, globalStep: ck.globalStep, checkpointPath: path };
+}

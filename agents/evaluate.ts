@@ -1,0 +1,113 @@
+import type { EnvConfig } from '../env/config.ts';
+import { MarginTradingEnv } from '../env/margin-env.ts';
+import type { MarketFrame } from '../src/data/market-frame.ts';
+import type { RatioSchedule } from '../src/schedule.ts';
+
+/** Anything that maps an observation to actions in [-1, 1] (a trained policy, a baseline). */
+export interface ActionSource {
+  act(obs: Float64Array | Float32Array): ArrayLike<number>;
+}
+
+/** One row per trading day of an evaluation episode (day 0 = the starting book). */
+export interface DailyRow {
+  date: string;
+  equity: number;
+  longEquity: number;
+  shortEquity: number;
+  longShare: number;
+  targetLongShare: number;
+  cash: number;
+  loan: number;
+  limit: number;
+  credit: number;
+  longMarketValue: number;
+  shortMarketValue: number;
+  /** Cumulative, since the start. */
+  fees: number;
+  financing: number;
+  tradedValue: number;
+  marginCalls: number;
+  forcedTrades: number;
+  /** The reward of the step that ended on this day (0 on day 0). */
+  reward: number;
+  /** Set on the days equity was moved between the books. */
+  reallocated: boolean;
+}
+
+export interface EvaluationResult {
+  rows: DailyRow[];
+  endedBy: string;
+  /** Equity after the terminal re-margin (the paper's log ignores it). */
+  equityAfterTerminalRemargin: number | null;
+}
+
+/**
+ * Runs one deterministic episode of `policy` over [start, end] of the frame (whole frame by default)
+ * and returns the daily account log. The policy sees only the observation of each day.
+ */
+export function evaluateEpisode(
+  policy: ActionSource,
+  frame: MarketFrame,
+  cfg: EnvConfig,
+  opts: { schedule?: RatioSchedule | null; start?: string; end?: string; longShare?: number } = {},
+): EvaluationResult {
+  const env = new MarginTradingEnv(frame, cfg, { schedule: opts.schedule ?? null });
+  let { observation, info } = env.reset({ options: { startDate: opts.start, endDate: opts.end, longShare: opts.longShare } });
+  const rows: DailyRow[] = [row(env, info.markDate, 0, false)];
+  let endedBy = 'end_of_data';
+  let after: number | null = null;
+  for (;;) {
+    const r = env.step(policy.act(observation));
+    observation = r.observation;
+    // A reallocation happens before trading on its day: it belongs to the previous row's date.
+    if (r.info.reallocation) rows[rows.length - 1].reallocated = true;
+    rows.push(row(env, r.info.markDate, r.reward, false));
+    if (r.terminated || r.truncated) {
+      endedBy = r.info.reason ?? 'unknown';
+      after = r.info.equityAfterTerminalRemargin ?? null;
+      break;
+    }
+  }
+  return { rows, endedBy, equityAfterTerminalRemargin: after };
+}
+
+function row(env: MarginTradingEnv, date: string, reward: number, reallocated: boolean): DailyRow {
+  const c = env.core;
+  const total = c.longEquity + c.shortEquity;
+  return {
+    date,
+    equity: total,
+    longEquity: c.longEquity,
+    shortEquity: c.shortEquity,
+    longShare: total !== 0 ? c.longEquity / total : 0,
+    targetLongShare: env.targetLongShare,
+    cash: c.cash,
+    loan: c.loan,
+    limit: c.limit,
+    credit: c.credit,
+    longMarketValue: c.longMarketValue(),
+    shortMarketValue: c.shortMarketValue(),
+    fees: c.counters.fees,
+    financing: c.counters.financing,
+    tradedValue: c.counters.tradedValue,
+    marginCalls: c.counters.marginCalls,
+    forcedTrades: c.counters.forcedTrades,
+    reward,
+    reallocated,
+  };
+}
+
+/** The daily log as CSV (one header line, ISO dates, full-precision numbers). */
+export function dailyRowsToCsv(rows: DailyRow[], extra: Record<string, ArrayLike<number>> = {}): string {
+  const cols = Object.keys(rows[0] ?? {}) as (keyof DailyRow)[];
+  const extraCols = Object.keys(extra);
+  const lines = [[...cols.map(snake), ...extraCols].join(',')];
+  rows.forEach((r, i) => {
+    lines.push([...cols.map((c) => (typeof r[c] === 'boolean' ? (r[c] ? 1 : 0) : String(r[c]))), ...extraCols.map((c) => String(extra[c][i]))].join(','));
+  });
+  return lines.join('\n') + '\n';
+}
+
+function snake(s: string): string {
+  return s.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+}

@@ -1,0 +1,253 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { A2C_PRESETS, trainA2C } from '../../agents/a2c.ts';
+import { BACKEND_PREFS, initBackend, type BackendPref } from '../../agents/backend.ts';
+import { loadPolicy } from '../../agents/checkpoint.ts';
+import { dailyRowsToCsv, evaluateEpisode } from '../../agents/evaluate.ts';
+import { writeFileAtomic } from '../../agents/io.ts';
+import { trainPPO } from '../../agents/ppo/train.ts';
+import { EnvConfigSchema, envConfig, type EnvConfig, type EnvConfigInput } from '../../env/config.ts';
+import { MarginVecEnv } from '../../env/vector-env.ts';
+import { buildMarketFrame, loadBenchmark, PAPER_TICKERS } from '../../src/data/build.ts';
+import { verifyBundledData } from '../../src/data/checksums.ts';
+import { parseDateRange } from '../../src/data/panel.ts';
+import { perfStats } from '../../src/metrics/perf.ts';
+import { tradingStats } from '../../src/metrics/trading.ts';
+import { loadRatioSchedule, type RatioSchedule } from '../../src/schedule.ts';
+import { numberFlag, UserError } from '../errors.ts';
+
+/**
+ * Presets of a training run: `paper` and `realistic` name the env preset (algorithm defaults: SB3's);
+ * `margintrader` is the paper's whole setup: the paper env and the paper's A2C settings.
+ */
+export const TRAIN_PRESETS = ['paper', 'realistic', 'margintrader'] as const;
+
+/** Everything a training run is made of; the CLI flags and `--config FILE` both fill it. */
+export const TrainRunSchema = z
+  .object({
+    algo: z.enum(['ppo', 'a2c']).describe('ppo or the paper\'s a2c'),
+    preset: z.enum(TRAIN_PRESETS).default('paper').describe('paper | realistic (env presets) | margintrader (paper env + the paper\'s A2C)'),
+    train: z.string().default('2009-01-01:2018-12-31').describe('training period START:END (inclusive)'),
+    seed: z.number().int().min(0).default(0).describe('run seed'),
+    timesteps: z.number().int().positive().optional().describe('env steps to train (default: the algorithm\'s; 50,000 for the paper\'s A2C)'),
+    numEnvs: z.number().int().positive().default(1).describe('parallel env copies'),
+    episodeLength: z.number().int().positive().optional().describe('steps per episode (default: the whole period)'),
+    randomStart: z.boolean().default(false).describe('draw each episode\'s first day at random within the period'),
+    backend: z.enum(BACKEND_PREFS as unknown as [BackendPref, ...BackendPref[]]).default('auto').describe('TensorFlow.js backend'),
+    env: z.record(z.string(), z.unknown()).default({}).describe('env config overrides (see the README\'s env parameters)'),
+    agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm config overrides (see the README\'s PPO/A2C knobs)'),
+  })
+  .strict();
+export type TrainRun = z.infer<typeof TrainRunSchema>;
+
+function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new UserError(`--config: no such file ${path}`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`--config ${path}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function parseRun(input: Record<string, unknown>, where: string): TrainRun {
+  const r = TrainRunSchema.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new UserError(`${where}: ${i.path.length ? `"${i.path.join('.')}"` : 'config'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+export function trainEnvConfig(run: TrainRun): EnvConfig {
+  const preset = run.preset === 'realistic' ? 'realistic' : 'paper';
+  try {
+    return envConfig(preset, run.env as EnvConfigInput);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+/** Trains one agent as `run` says into `out`; returns the run folder. Shared by `train` and `compare`. */
+export async function runTraining(run: TrainRun, out: string, opts: { resume?: boolean; progress?: 'auto' | 'none' | 'lines'; log?: (s: string) => void; signal?: AbortSignal } = {}) {
+  const range = parseRangeFlag('train', run.train);
+  if (run.preset === 'margintrader' && run.algo !== 'a2c') throw new UserError('--preset margintrader is the paper\'s A2C setup: use it with --algo a2c');
+  const envCfg = trainEnvConfig(run);
+  const frame = buildMarketFrame({ start: range.start, end: range.end, tickers: PAPER_TICKERS });
+  const vecEnv = new MarginVecEnv(frame, envCfg, { numEnvs: run.numEnvs, randomStart: run.randomStart, episodeLength: run.episodeLength });
+  const agent: Record<string, unknown> = { ...(run.preset === 'margintrader' ? A2C_PRESETS.margintrader : {}), ...run.agent, seed: run.seed };
+  if (run.timesteps !== undefined) agent.totalTimesteps = run.timesteps;
+  mkdirSync(out, { recursive: true });
+  const common = {
+    vecEnv,
+    runDir: out,
+    resume: opts.resume,
+    backend: run.backend,
+    progress: opts.progress ?? 'auto',
+    log: opts.log,
+    signal: opts.signal,
+    configExtra: { run, env: envCfg, trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] }, tickers: frame.tickers },
+    manifestData: { dataSha256: verifyBundledData(), trainPeriod: range },
+  };
+  try {
+    return run.algo === 'ppo' ? await trainPPO({ ...common, config: opts.resume ? undefined : agent }) : await trainA2C({ ...common, config: opts.resume ? undefined : agent });
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/invalid (PPO|A2C) config/.test(msg)) throw new UserError(msg);
+    throw e;
+  }
+}
+
+export function parseRangeFlag(flag: string, text: string): { start: string; end: string } {
+  try {
+    return parseDateRange(text, `--${flag}`);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+/** The env config a run folder was trained with (config.json's `env`). */
+export function runEnvConfig(dir: string): EnvConfig {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new UserError(`--checkpoint ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
+  const cfg = JSON.parse(readFileSync(path, 'utf8')) as { env?: unknown };
+  const r = EnvConfigSchema.safeParse(cfg.env ?? {});
+  if (!r.success) throw new UserError(`${path}: field "env": ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+export interface EvaluationSummary {
+  period: { start: string; end: string; days: number };
+  agent: ReturnType<typeof perfStats> & ReturnType<typeof tradingStats>;
+  benchmark: ReturnType<typeof perfStats> & { source: string };
+  endedBy: string;
+}
+
+export function registerTrainCommands(program: Command): void {
+  program
+    .command('train')
+    .description('train an agent on the margin env over a training period; writes a run folder (config, manifest, metrics.jsonl, checkpoint) and can resume')
+    .requiredOption('--algo <name>', 'ppo | a2c')
+    .option('--preset <name>', 'paper | realistic (env presets, SB3 algorithm defaults) | margintrader (the paper\'s env + A2C settings)', 'paper')
+    .option('--train <range>', 'training period START:END, inclusive', '2009-01-01:2018-12-31')
+    .option('--timesteps <n>', 'env steps to train (default: the algorithm\'s; 50,000 for margintrader)')
+    .option('--seed <n>', 'run seed', '0')
+    .option('--num-envs <n>', 'parallel env copies', '1')
+    .option('--episode-length <n>', 'steps per episode (default: the whole period)')
+    .option('--random-start', 'start each episode on a random day of the period')
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
+    .option('--config <file>', 'JSON with any of these fields plus "env" and "agent" overrides; flags given explicitly win')
+    .requiredOption('--out <dir>', 'run folder, e.g. checkpoints/ppo-paper-s0')
+    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  marginlab train --algo a2c --preset margintrader --seed 0 --out checkpoints/a2c-paper\n  marginlab train --algo ppo --preset paper --timesteps 200000 --num-envs 4 --random-start --episode-length 256 --out checkpoints/ppo\n  marginlab train --algo ppo --out checkpoints/ppo --resume',
+    )
+    .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
+      const fromFile = typeof o.config === 'string' ? readConfigFile(o.config) : {};
+      const explicit = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      const flags: Record<string, unknown> = {};
+      const set = (key: string, opt: string, v: () => unknown) => {
+        if (explicit(opt) || !(key in fromFile)) flags[key] = v();
+      };
+      set('algo', 'algo', () => o.algo);
+      set('preset', 'preset', () => o.preset);
+      set('train', 'train', () => o.train);
+      set('seed', 'seed', () => numberFlag('seed', o.seed as string, { integer: true, min: 0 }));
+      if (o.timesteps !== undefined) flags.timesteps = numberFlag('timesteps', o.timesteps as string, { integer: true, min: 1 });
+      set('numEnvs', 'numEnvs', () => numberFlag('num-envs', o.numEnvs as string, { integer: true, min: 1 }));
+      if (o.episodeLength !== undefined) flags.episodeLength = numberFlag('episode-length', o.episodeLength as string, { integer: true, min: 1 });
+      if (o.randomStart) flags.randomStart = true;
+      set('backend', 'backend', () => o.backend);
+      const run = parseRun({ ...fromFile, ...flags }, typeof o.config === 'string' ? `--config ${o.config}` : 'flags');
+      const controller = new AbortController();
+      const onSigint = () => {
+        process.stderr.write('\ninterrupt: finishing the current update and writing a checkpoint (Ctrl-C again to abort now)\n');
+        controller.abort();
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
+      const res = await runTraining(run, o.out as string, { resume: Boolean(o.resume), signal: controller.signal });
+      process.off('SIGINT', onSigint);
+      console.log(JSON.stringify({ runDir: res.runDir, algo: res.algo, backend: res.backend, updates: res.updates, totalUpdates: res.totalUpdates, globalStep: res.globalStep, finished: res.finished }));
+      if (!res.finished) console.error(`stopped early: resume with  marginlab train --algo ${run.algo} --out ${o.out} --resume`);
+    });
+
+  program
+    .command('evaluate')
+    .description('evaluate a trained agent (deterministic policy) over a trade period: metrics JSON, a daily account CSV, and the DJIA buy-and-hold benchmark side by side')
+    .requiredOption('--checkpoint <dir>', 'run folder written by "marginlab train"')
+    .option('--trade <range>', 'trade period START:END, inclusive', '2020-05-01:2024-03-28')
+    .option('--ratio-schedule <file>', 'long-short ratio schedule JSON ({targets, reallocations}) to inject, e.g. from "marginlab forecast"')
+    .option('--turbulence <x|off>', 'turbulence threshold on VIX during trading (the paper: 70)', '70')
+    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
+    .option('--out <dir>', 'output folder (default: <checkpoint>/eval-<start>_<end>)')
+    .addHelpText('after', '\nExample:\n  marginlab evaluate --checkpoint checkpoints/a2c-paper --trade 2020-05-01:2024-03-28')
+    .action(async (o: { checkpoint: string; trade: string; ratioSchedule?: string; turbulence: string; backend: string; out?: string }) => {
+      if (!(BACKEND_PREFS as readonly string[]).includes(o.backend)) throw new UserError(`--backend: expected one of ${BACKEND_PREFS.join(', ')}`);
+      const range = parseRangeFlag('trade', o.trade);
+      const turbulence = o.turbulence === 'off' ? null : numberFlag('turbulence', o.turbulence)!;
+      const schedule = o.ratioSchedule ? loadScheduleFlag(o.ratioSchedule) : null;
+      const res = await evaluateRun(o.checkpoint, range, { schedule, turbulence, backend: o.backend as BackendPref });
+      const out = o.out ?? join(o.checkpoint, `eval-${range.start}_${range.end}`);
+      mkdirSync(out, { recursive: true });
+      writeFileAtomic(join(out, 'metrics.json'), JSON.stringify(res.summary, null, 2) + '\n');
+      writeFileAtomic(join(out, 'account.csv'), res.csv);
+      console.log(JSON.stringify({ out, ...res.summary }));
+    });
+}
+
+export function loadScheduleFlag(path: string): RatioSchedule {
+  try {
+    return loadRatioSchedule(path);
+  } catch (e) {
+    throw new UserError(`--ratio-schedule ${(e as Error).message}`);
+  }
+}
+
+/** Evaluate the run folder's policy over `range`; returns the summary and the daily CSV (agent + DJIA). */
+export async function evaluateRun(dir: string, range: { start: string; end: string }, opts: { schedule?: RatioSchedule | null; turbulence?: number | null; backend?: BackendPref } = {}) {
+  await initBackend(opts.backend ?? 'auto');
+  const policy = loadPolicy(dir);
+  const cfg = { ...runEnvConfig(dir), turbulenceThreshold: opts.turbulence === undefined ? 70 : opts.turbulence };
+  const frame = buildMarketFrame({ start: range.start, end: range.end, tickers: PAPER_TICKERS });
+  const ev = evaluateEpisode(policy, frame, cfg, { schedule: opts.schedule });
+  const equity = ev.rows.map((r) => r.equity);
+  const bench = benchmarkOn(ev.rows.map((r) => r.date), equity[0]);
+  const summary: EvaluationSummary = {
+    period: { start: ev.rows[0].date, end: ev.rows[ev.rows.length - 1].date, days: ev.rows.length },
+    agent: { ...perfStats(equity), ...tradingStats(logOf(ev.rows)) },
+    benchmark: { ...perfStats(bench.values), source: bench.source },
+    endedBy: ev.endedBy,
+  };
+  return { summary, rows: ev.rows, csv: dailyRowsToCsv(ev.rows, { dji: bench.values }), policy };
+}
+
+/** DJIA buy-and-hold over exactly these dates, scaled to start at `initial`. */
+export function benchmarkOn(dates: string[], initial: number): { values: number[]; source: string } {
+  const b = loadBenchmark({ start: dates[0], end: dates[dates.length - 1] });
+  const byDate = new Map<string, number>();
+  b.dates.forEach((d, i) => byDate.set(d, b.close[i]));
+  let last = NaN;
+  const closes = dates.map((d) => {
+    const v = byDate.get(d);
+    if (v !== undefined) last = v;
+    return last;
+  });
+  const first = closes.find((v) => Number.isFinite(v));
+  if (first === undefined) throw new UserError(`no DJIA benchmark data between ${dates[0]} and ${dates[dates.length - 1]}`);
+  return { values: closes.map((c) => (Number.isFinite(c) ? (c / first) * initial : initial)), source: b.source };
+}
+
+export function logOf(rows: { date: string; equity: number; tradedValue: number; fees: number; marginCalls: number; forcedTrades: number }[]) {
+  const daily = (f: (r: (typeof rows)[number]) => number) => rows.map((r, i) => (i === 0 ? f(r) : f(r) - f(rows[i - 1])));
+  return {
+    dates: rows.map((r) => r.date),
+    equity: rows.map((r) => r.equity),
+    tradedValue: daily((r) => r.tradedValue),
+    fees: daily((r) => r.fees),
+    marginCalls: rows[rows.length - 1].marginCalls,
+    forcedTrades: rows[rows.length - 1].forcedTrades,
+  };
+}
