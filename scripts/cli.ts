@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerEnvCommands } from './commands/env.ts';
 import { registerTrainCommands } from './commands/train.ts';
 import { registerForecastCommand } from './commands/forecast.ts';
+import { registerCompareCommand } from './commands/compare.ts';
 import { UserError } from './errors.ts';
 
 /** The `marginlab` command line. Each concept registers its own subcommands. */
@@ -15,6 +16,7 @@ program
 registerEnvCommands(program);
 registerTrainCommands(program);
 registerForecastCommand(program);
+registerCompareCommand(program);
 
 try {
   await program.parseAsync(process.argv);
