@@ -55,6 +55,8 @@ function parseRun(input: Record<string, unknown>, where: string): TrainRun {
   const r = TrainRunSchema.safeParse(input);
   if (!r.success) {
     const i = r.error.issues[0];
+    // From flags, name the flag itself (`--num-envs`), as the other flag errors do.
+    if (where === 'flags' && i.path.length) throw new UserError(`--${String(i.path[0]).replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}: ${i.message}`);
     throw new UserError(`${where}: ${i.path.length ? `"${i.path.join('.')}"` : 'config'}: ${i.message}`);
   }
   return r.data;
@@ -69,8 +71,27 @@ export function trainEnvConfig(run: TrainRun): EnvConfig {
   }
 }
 
+/**
+ * On resume, the run is the one stored in `out`/config.json (env preset, period, env copies, overrides,
+ * seed), so the env is rebuilt exactly as for the original run; from the caller only `backend` and, when
+ * given, `timesteps` (to extend a run) are taken.
+ */
+function resumedRun(given: TrainRun, out: string): { run: TrainRun; agent?: Record<string, unknown> } {
+  const path = join(out, 'config.json');
+  if (!existsSync(path)) return { run: given }; // the driver reports the missing run folder
+  const stored = JSON.parse(readFileSync(path, 'utf8')) as { run?: unknown; agent?: Record<string, unknown> };
+  // With --timesteps: the stored agent config with a new total (the driver allows only that to change).
+  const agent = given.timesteps !== undefined && stored.agent ? { ...stored.agent, totalTimesteps: given.timesteps } : undefined;
+  if (stored.run === undefined) return { run: given, agent };
+  const run = parseRun(stored.run as Record<string, unknown>, `${path}: field "run"`);
+  if (run.algo !== given.algo) throw new UserError(`--algo ${given.algo}: the run in ${out} was trained with --algo ${run.algo}`);
+  return { run: { ...run, backend: given.backend, timesteps: given.timesteps ?? run.timesteps }, agent };
+}
+
 /** Trains one agent as `run` says into `out`; returns the run folder. Shared by `train` and `compare`. */
-export async function runTraining(run: TrainRun, out: string, opts: { resume?: boolean; progress?: 'auto' | 'none' | 'lines'; log?: (s: string) => void; signal?: AbortSignal } = {}) {
+export async function runTraining(given: TrainRun, out: string, opts: { resume?: boolean; progress?: 'auto' | 'none' | 'lines'; log?: (s: string) => void; signal?: AbortSignal } = {}) {
+  const resumed = opts.resume ? resumedRun(given, out) : null;
+  const run = resumed?.run ?? given;
   const range = parseRangeFlag('train', run.train);
   if (run.preset === 'margintrader' && run.algo !== 'a2c') throw new UserError('--preset margintrader is the paper\'s A2C setup: use it with --algo a2c');
   const envCfg = trainEnvConfig(run);
@@ -90,8 +111,9 @@ export async function runTraining(run: TrainRun, out: string, opts: { resume?: b
     configExtra: { run, env: envCfg, trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] }, tickers: frame.tickers },
     manifestData: { dataSha256: verifyBundledData(), trainPeriod: range },
   };
+  const config = resumed ? resumed.agent : agent; // undefined on resume: the stored agent config
   try {
-    return run.algo === 'ppo' ? await trainPPO({ ...common, config: opts.resume ? undefined : agent }) : await trainA2C({ ...common, config: opts.resume ? undefined : agent });
+    return run.algo === 'ppo' ? await trainPPO({ ...common, config }) : await trainA2C({ ...common, config });
   } catch (e) {
     const msg = (e as Error).message;
     if (/invalid (PPO|A2C) config/.test(msg)) throw new UserError(msg);
