@@ -34,7 +34,7 @@ export const EnvConfigSchema = z
     /** Reproduce the original's NaN/±inf Sharpe on a flat account (0/0). Off: the Sharpe term is 0 there. */
     nanSharpe: z.boolean().default(false),
     // --- turbulence rule ----------------------------------------------------------------------------
-    /** Sell all longs and block new buys/shorts when the risk indicator ≥ this; null disables (training). The paper trades with 70 on VIX. */
+    /** Sell all longs and block new buys/shorts when the risk indicator ≥ this; null disables. The paper trains without it and trades with 70 on VIX (`evaluate`'s default). */
     turbulenceThreshold: z.number().nullable().default(null),
     /** Which series the turbulence rule reads. */
     riskIndicator: z.enum(['vix', 'turbulence']).default('vix'),
@@ -47,7 +47,7 @@ export const EnvConfigSchema = z
     loanTargetFromMargin: z.boolean().default(false),
     /** Deviation: force-close only as many shares as needed instead of whole positions (smallest first). */
     partialLiquidation: z.boolean().default(false),
-    /** Re-margin once more at the last day (the original's terminal call). Its result never reaches the account log. */
+    /** Report the equity after the original's terminal call (a last re-margin on the final day) in `info.equityAfterTerminalRemargin`. The book itself is left as the account log has it (the paper's pipeline discards that re-margin). */
     terminalRemargin: z.boolean().default(true),
     /** Paper pipeline: each reallocation starts a new segment (30-step counter, Sharpe window and turbulence restart), as interaction_llm_rl.py re-creates the env. */
     reallocationStartsSegment: z.boolean().default(true),
@@ -63,6 +63,12 @@ export const EnvConfigSchema = z
     /** End the episode (terminated) when total equity falls to ≤ 0. */
     terminateOnWipeout: z.boolean().default(false),
     // --- observation --------------------------------------------------------------------------------
+    /** Clip actions to [-1, 1] before scaling (SB3 clips before `step`; the original env itself does not). NaN is always an error. */
+    clipActions: z.boolean().default(true),
+    /** Returns in the rolling Sharpe term of the reward (the original: the last 5 equity values, i.e. 4 returns). */
+    sharpeWindow: z.number().int().min(3).default(5),
+    /** Annualisation of the rolling Sharpe term: sqrt(periodsPerYear)·mean/std. */
+    periodsPerYear: z.number().positive().default(252),
     /** Append [long share of equity, target long share] to the paper's 6 + 2N + 8N state. */
     observeRatio: z.boolean().default(true),
   })

@@ -3,8 +3,9 @@ import { argsortInto, argsortSelected, pyFloorDiv } from './numpy-compat.ts';
 
 const nonZero = (x: number): boolean => x !== 0;
 
-function clipAction(x: number, i: number): number {
+function clipAction(x: number, i: number, clip: boolean): number {
   if (x !== x) throw new Error(`step: action ${i} is NaN`);
+  if (!clip) return x;
   return x > 1 ? 1 : -1;
 }
 
@@ -125,6 +126,9 @@ export class MarginCore {
   private readonly market: Float64Array;
   private readonly order: Int32Array;
   private readonly negIdx: Int32Array;
+  private readonly negKeys: Float64Array;
+  private readonly posKeys: Float64Array;
+  private readonly keyMul: number;
   private readonly nzIdx: Int32Array;
   private readonly sortScratch: { idx: Int32Array; stack: Int32Array; leaves: Int32Array };
   private readonly posIdx: Int32Array;
@@ -138,6 +142,7 @@ export class MarginCore {
   private readonly slip: number;
   private readonly maint: number;
   private readonly strict: number;
+  private readonly clip: boolean;
   private readonly turbTh: number;
 
   constructor(n: number, cfg: EnvConfig) {
@@ -152,6 +157,9 @@ export class MarginCore {
     this.market = new Float64Array(n);
     this.order = new Int32Array(n);
     this.negIdx = new Int32Array(n);
+    this.negKeys = new Float64Array(n);
+    this.posKeys = new Float64Array(n);
+    this.keyMul = 2 ** Math.ceil(Math.log2(n + 1));
     this.nzIdx = new Int32Array(n);
     this.sortScratch = { idx: new Int32Array(n), stack: new Int32Array(192), leaves: new Int32Array(1 + 3 * (n + 1)) };
     this.posIdx = new Int32Array(n);
@@ -161,6 +169,7 @@ export class MarginCore {
     this.slip = cfg.slippage;
     this.maint = cfg.maintenance;
     this.strict = cfg.strictMaintenance;
+    this.clip = cfg.clipActions;
     this.turbTh = cfg.turbulenceThreshold ?? Infinity;
   }
 
@@ -196,6 +205,7 @@ export class MarginCore {
   }
 
   private resetEpisodeState(): void {
+    this.invalidateTrackers();
     this.day = 0;
     this.turbulence = 0;
     this.counters = zeroCounters();
@@ -216,7 +226,10 @@ export class MarginCore {
   }
 
   setState(s: CoreState): void {
-    this.restoreAccount(s.account, s.holdings, s.prices);
+    [this.cash, this.loan, this.longEquity, this.limit, this.credit, this.shortEquity] = s.account;
+    this.holdings.set(s.holdings);
+    this.prices.set(s.prices);
+    this.invalidateTrackers();
     this.day = s.day;
     this.turbulence = s.turbulence;
     this.counters = { ...s.counters };
@@ -266,8 +279,17 @@ export class MarginCore {
     return sm !== 0 ? this.shortEquity / sm : 1;
   }
 
+  /** The turbulence rule fires (risk value ≥ threshold): longs are sold whole, actions overridden. */
   get turbulent(): boolean {
     return this.turbulence >= this.turbTh;
+  }
+
+  /**
+   * New buys and short sales are refused. The original allows them only when `turbulence < threshold`,
+   * so an unknown (NaN) risk value blocks them without firing the rule; no threshold never blocks.
+   */
+  get blocked(): boolean {
+    return this.turbTh !== Infinity && !(this.turbulence < this.turbTh);
   }
 
   private tradable(i: number): boolean {
@@ -316,7 +338,7 @@ export class MarginCore {
   /** Buy up to `action` shares long with the cash at hand, if long maintenance is above the warning level. */
   buyLong(i: number, action: number, ctx: TradeCtx = 'A'): number {
     let n = 0;
-    if (!this.turbulent && this.tradable(i) && this.gateAbove(true)) {
+    if (!this.blocked && this.tradable(i) && this.gateAbove(true)) {
       const p = this.prices[i];
       const fee = this.buyFee;
       const s = this.slip;
@@ -382,7 +404,7 @@ export class MarginCore {
   /** Sell short up to |action| shares against the remaining limit, if short maintenance is above the warning level. */
   sellShort(i: number, action: number, ctx: TradeCtx = 'A'): number {
     let n = 0;
-    if (!this.turbulent && this.tradable(i) && this.gateAbove(false)) {
+    if (!this.blocked && this.tradable(i) && this.gateAbove(false)) {
       const p = this.prices[i];
       const fee = this.sellFee;
       const s = this.slip;
@@ -427,12 +449,12 @@ export class MarginCore {
     const sa = this.shortAct;
     const h = this.holdings;
     this.invalidateTrackers();
-    // Clip to [-1, 1] (as SB3 does before `step`), scale, truncate toward zero (numpy astype(int)), fuse.
+    // Clip to [-1, 1] (as SB3 does before `step`; off for exact replays), scale, truncate toward zero (numpy astype(int)), fuse.
     for (let i = 0; i < n; i++) {
       let x = actions[i];
       let y = actions[i + n];
-      if (!(x >= -1 && x <= 1)) x = clipAction(x, i);
-      if (!(y >= -1 && y <= 1)) y = clipAction(y, i + n);
+      if (!(x >= -1 && x <= 1)) x = clipAction(x, i, this.clip);
+      if (!(y >= -1 && y <= 1)) y = clipAction(y, i + n, this.clip);
       const a = Math.trunc(x * hmax) + Math.trunc(y * hmax);
       if (h[i] > 0) {
         la[i] = a;
@@ -465,7 +487,7 @@ export class MarginCore {
     }
     this.tradeShortLeg();
     this.remarginOrMaintenance();
-    this.invalidateTrackers();
+    // The trackers stay valid until the re-mark (prices and holdings do not change in between).
   }
 
   /**
@@ -477,34 +499,56 @@ export class MarginCore {
    */
   private executionOrder(act: Float64Array): void {
     const n = this.n;
-    const neg = this.negIdx;
-    const pos = this.posIdx;
+    const M = this.keyMul;
+    const nk = this.negKeys;
+    const pk = this.posKeys;
     let nn = 0;
     let np = 0;
-    let tie = false;
+    // Actions are integers (shares), so value·M + index is an exact key that sorts by value, then index:
+    // one array access per comparison instead of two.
     for (let i = 0; i < n; i++) {
       const v = act[i];
       if (v < 0) {
+        const key = v * M + i;
         let j = nn++;
-        while (j > 0 && act[neg[j - 1]] >= v) {
-          if (act[neg[j - 1]] === v) tie = true;
-          neg[j] = neg[j - 1];
+        while (j > 0 && nk[j - 1] > key) {
+          nk[j] = nk[j - 1];
           j--;
         }
-        neg[j] = i;
+        nk[j] = key;
       } else if (v > 0) {
+        const key = -v * M + i; // descending by value
         let j = np++;
-        while (j > 0 && act[pos[j - 1]] <= v) {
-          if (act[pos[j - 1]] === v) tie = true;
-          pos[j] = pos[j - 1];
+        while (j > 0 && pk[j - 1] > key) {
+          pk[j] = pk[j - 1];
           j--;
         }
-        pos[j] = i;
+        pk[j] = key;
       }
     }
     this.nNeg = nn;
     this.nPos = np;
+    const neg = this.negIdx;
+    const pos = this.posIdx;
+    let tie = false;
+    let prev = NaN;
+    for (let k = 0; k < nn; k++) {
+      const key = nk[k];
+      const q = Math.floor(key / M);
+      neg[k] = key - q * M;
+      if (q === prev) tie = true;
+      prev = q;
+    }
+    prev = NaN;
+    for (let k = 0; k < np; k++) {
+      const key = pk[k];
+      const q = Math.floor(key / M);
+      pos[k] = key - q * M;
+      if (q === prev) tie = true;
+      prev = q;
+    }
     if (!tie) return;
+    // Equal actions: numpy's tie order decides (partition, then stable insertion per range).
     const nz = this.nzIdx;
     const m = argsortSelected(act, n, nonZero, nz, this.sortScratch);
     for (let k = 0; k < nn; k++) neg[k] = nz[k];
@@ -803,31 +847,46 @@ export class MarginCore {
   // --- advancing the day ---------------------------------------------------------------------------
 
   /**
-   * `_update_state`: re-mark both books at `newPrices`. Returns the original's exit test value
-   * (previous short equity plus the change in short market value); negative means the original would
-   * have called exit(). The book is re-marked either way.
+   * `_update_state`: re-mark both books at `newPrices`. Returns true when the original would have called
+   * exit(): previous short equity plus the change in short market value below zero. The book is re-marked
+   * either way.
    */
-  remark(newPrices: ArrayLike<number>, offset = 0): number {
+  remark(newPrices: ArrayLike<number>, offset = 0): boolean {
     const n = this.n;
     const h = this.holdings;
     const p = this.prices;
     let lm = 0;
     let sm = 0;
-    let prevS = 0;
     for (let i = 0; i < n; i++) {
       const m = newPrices[offset + i] * h[i];
       if (m > 0) lm += m;
       else if (m < 0) sm += m;
-      const pm = p[i] * h[i];
-      if (pm < 0) prevS += pm;
     }
     const shortMarket = Math.abs(sm);
-    const previousShort = Math.abs(prevS);
-    const shortActualEquity = this.shortEquity + (previousShort - shortMarket);
+    const exit = this.shortExitTest(shortMarket);
     this.longEquity = this.cash + lm - this.loan;
     this.shortEquity = this.credit - this.limit - shortMarket;
     for (let i = 0; i < n; i++) p[i] = newPrices[offset + i];
-    return shortActualEquity;
+    this.invalidateTrackers();
+    return exit;
+  }
+
+  /** The original's exit test, e^s + (previous short MV − new short MV) < 0, decided exactly. */
+  private shortExitTest(shortMarket: number): boolean {
+    const base = this.shortEquity - shortMarket;
+    if (this.trkValid[1]) {
+      // The tracked short MV at today's prices decides unless the sum is within its error bound of 0.
+      const x = base + this.trkMV[1];
+      const err = 1e-12 * this.trkScale[1] + 1e-9 * (Math.abs(this.shortEquity) + shortMarket);
+      if (x > err) return false;
+      if (x < -err) return true;
+    }
+    let prevS = 0;
+    for (let i = 0; i < this.n; i++) {
+      const pm = this.prices[i] * this.holdings[i];
+      if (pm < 0) prevS += pm;
+    }
+    return this.shortEquity + (Math.abs(prevS) - shortMarket) < 0;
   }
 
   /** Realistic preset: one day of loan interest and short-borrow fee (annual rates ÷ 252). */
@@ -860,6 +919,7 @@ export class MarginCore {
    */
   reallocate(spec: { target?: number; change?: number }, minShare = 0.1, maxShare = 0.9): { target: number; moved: number; forced: number } {
     const n = this.n;
+    this.invalidateTrackers(); // holdings change below without the trade primitives
     const market = this.fillMarket();
     const order = argsortInto(market, n, this.order, this.sortStack);
     const sumEquity = this.longEquity + this.shortEquity;

@@ -1,5 +1,5 @@
 import type { MarketFrame } from '../src/data/market-frame.ts';
-import type { RatioSchedule, ReallocationEvent } from '../src/schedule.ts';
+import type { RatioSchedule, RatioTarget, ReallocationEvent } from '../src/schedule.ts';
 import { Rng, stream, type AleaState } from '../src/rng.ts';
 import { envConfig, type EnvConfig, type EnvConfigInput, type PresetName } from './config.ts';
 import { MarginCore, type CoreCounters, type CoreState } from './core.ts';
@@ -124,7 +124,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   hooks: EnvHooks = {};
 
   private schedule: RatioSchedule | null;
-  private readonly sharpe = new RollingSharpe();
+  private readonly sharpe: RollingSharpe;
   private start = 0;
   private end = 0;
   /** Frame index of the current day. */
@@ -133,6 +133,8 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   private target = 0.5;
   private nextRealloc = 0;
   private reallocs: ReallocationEvent[] = [];
+  /** The schedule's targets, sorted by date (a copy: the caller's schedule is not modified). */
+  private targets: RatioTarget[] = [];
   private targetIdx = 0;
   private rng: Rng = stream(0, 'env');
   private rngSeed = 0;
@@ -161,6 +163,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     this.observationSpace = box([this.obsDim], -Infinity, Infinity, 'float32');
     this.actionSpace = box([this.actDim], -1, 1, 'float32');
     this.core = new MarginCore(this.n, this.cfg);
+    this.sharpe = new RollingSharpe(this.cfg.sharpeWindow, this.cfg.periodsPerYear);
     this.schedule = opts.schedule ?? null;
     this.macdGate = this.cfg.macdTradableGate && frame.indicatorNames[0] === 'macd';
     this.riskSeries = this.cfg.riskIndicator === 'vix' ? frame.vix : frame.turbulence;
@@ -332,7 +335,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     core.day += 1;
     this.t += 1;
     if (cfg.turbulenceThreshold !== null) core.turbulence = this.riskSeries[this.t];
-    const shortActual = core.remark(this.frame.close, nextOff);
+    const shortExit = core.remark(this.frame.close, nextOff);
     core.accrueFinancing();
     const end = core.longEquity + core.shortEquity;
     const rewardRaw = end - begin;
@@ -343,7 +346,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     let terminated = false;
     let truncated = false;
     let reason: StepInfo['reason'];
-    if (shortActual < 0) {
+    if (shortExit) {
       terminated = true;
       reason = 'negative_short_equity';
     } else if (cfg.terminateOnWipeout && end <= 0) {
@@ -354,11 +357,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
       reason = 'end_of_data';
     }
     let equityAfterTerminalRemargin: number | undefined;
-    if (truncated && cfg.terminalRemargin) {
-      if (cfg.turbulenceThreshold !== null) core.turbulence = this.riskSeries[this.t];
-      core.terminalRemargin();
-      equityAfterTerminalRemargin = core.totalEquity;
-    }
+    if (truncated && cfg.terminalRemargin) equityAfterTerminalRemargin = this.terminalRemarginEquity();
     if (terminated || truncated) this.done = true;
     const out = this.result;
     out.reward = reward;
@@ -370,6 +369,22 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     out.reallocation = reallocation;
     out.equityAfterTerminalRemargin = equityAfterTerminalRemargin;
     return out;
+  }
+
+  /**
+   * The original's terminal call re-margins both books at the last day's prices. The paper's pipeline
+   * discards it (its account log ends before it), so it is run on a copy: the book stays as logged and
+   * only the resulting equity is reported.
+   */
+  private terminalRemarginEquity(): number {
+    const core = this.core;
+    const saved = core.getState();
+    if (this.macdGate) core.macdOffset = this.t * this.k * this.n;
+    if (this.cfg.turbulenceThreshold !== null) core.turbulence = this.riskSeries[this.t];
+    core.terminalRemargin();
+    const equity = core.totalEquity;
+    core.setState(saved);
+    return equity;
   }
 
   /** Write the observation of the current day into `out` at `offset` (no allocation). */
@@ -452,20 +467,21 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     // Events strictly before the episode's first day are ignored; one on the first day applies before the first trade.
     while (this.nextRealloc < this.reallocs.length && this.reallocs[this.nextRealloc].date < today) this.nextRealloc++;
     this.targetIdx = 0;
+    this.targets = [];
     if (s) {
       for (const tg of s.targets) if (!(tg.longShare >= 0 && tg.longShare <= 1)) throw new Error(`ratio schedule: target long share ${tg.longShare} on ${tg.date} is outside [0, 1]`);
-      s.targets.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+      this.targets = [...s.targets].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
     }
     this.advanceTargets();
   }
 
   /** The schedule's `targets` set the target shown in the observation (the latest dated on or before today). */
   private advanceTargets(): void {
-    const s = this.schedule;
-    if (!s || s.targets.length === 0) return;
+    const targets = this.targets;
+    if (targets.length === 0) return;
     const today = this.frame.dates[this.t];
-    while (this.targetIdx < s.targets.length && s.targets[this.targetIdx].date <= today) {
-      this.target = s.targets[this.targetIdx].longShare;
+    while (this.targetIdx < targets.length && targets[this.targetIdx].date <= today) {
+      this.target = targets[this.targetIdx].longShare;
       this.targetIdx++;
     }
   }

@@ -19,7 +19,15 @@ const SMALL_QUICKSORT = 15;
 export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, stack: Int32Array = new Int32Array(192), leaves: Int32Array | null = null): Int32Array {
   if (leaves) leaves[0] = 0;
   for (let i = 0; i < n; i++) idx[i] = i;
-  if (n < 2) return idx;
+  if (n < 2) {
+    if (leaves && n === 1) {
+      leaves[0] = 1;
+      leaves[1] = 0;
+      leaves[2] = 0;
+      leaves[3] = 1;
+    }
+    return idx;
+  }
   let pl = 0;
   let pr = n - 1;
   let sp = 0; // stack holds triples (pl, pr, cdepth)

@@ -35,8 +35,10 @@ const EnvParams = z
 const Step = z
   .object({
     t: num,
-    terminal: z.boolean(),
+    terminal: z.boolean().optional(),
+    fused: vec.nullable().optional(),
     executed: vec.nullable().optional(),
+    turbulence: nullableNum.optional(),
     pre_mark: z.object({ account: vec, holdings: vec }).nullable().optional(),
     account: vec.nullable().optional(),
     holdings: vec.nullable().optional(),
@@ -131,6 +133,7 @@ function configFromParams(p: z.infer<typeof EnvParams>): EnvConfig {
     riskIndicator: 'vix',
     nanSharpe: true, // the original returns NaN on a flat window; the trace records it
     terminalRemargin: false, // replayed explicitly as the trace's separate terminal call
+    clipActions: false, // the original env scales whatever it is given
     observeRatio: false,
   });
 }
@@ -143,7 +146,8 @@ function frameFromTrace(ep: z.infer<typeof Episode>, n: number): MarketFrame {
     close.set(row, t * n);
   });
   const risk = new Float64Array(T);
-  if (ep.risk_indicator_values) ep.risk_indicator_values.forEach((v, t) => (risk[t] = v ?? 0));
+  // A missing risk value is NaN, as in the original's frame: it blocks buys without firing the rule.
+  if (ep.risk_indicator_values) ep.risk_indicator_values.forEach((v, t) => (risk[t] = v ?? NaN));
   return {
     dates: ep.dates,
     tickers: ep.tickers ?? Array.from({ length: n }, (_, i) => `S${i}`),
@@ -164,9 +168,9 @@ function replayEpisode(ep: z.infer<typeof Episode>, cmp: Comparator, where: stri
   const cfg = configFromParams(ep.env_params);
   const frame = frameFromTrace(ep, n);
   const env = new MarginTradingEnv(frame, cfg);
-  let preMark: { account: number[]; holdings: number[] } | null = null;
+  let preMark: { account: number[]; holdings: number[]; turbulence: number } | null = null;
   env.hooks.preMark = (core) => {
-    preMark = { account: core.accountVector(), holdings: Array.from(core.holdings) };
+    preMark = { account: core.accountVector(), holdings: Array.from(core.holdings), turbulence: core.turbulence };
   };
   const prevState = previous ?? ep.previous_state;
   const initialFalse = ep.env_params.initial === false;
@@ -181,26 +185,36 @@ function replayEpisode(ep: z.infer<typeof Episode>, cmp: Comparator, where: stri
   let steps = 0;
   let lastReward = 0;
   let lastState: StateRow | null = null;
+  let ended = false;
+  let truncated = false;
   for (const s of ep.steps) {
     const w = `${where}step ${s.t} (${ep.dates[s.t]})`;
+    const terminal = s.terminal ?? s.t === ep.dates.length - 1;
+    if (ended || (truncated && !terminal)) {
+      // Our episode ended (exit, wipe-out, end of data) while the trace goes on: one mismatch, then stop.
+      cmp.value(w, 'episode_continues', 0, 1, 0);
+      break;
+    }
     steps++;
-    if (s.terminal) {
+    if (terminal) {
       core.terminalRemargin();
       if (s.account) cmp.vector(w, 'account', s.account, core.accountVector());
       if (s.holdings) cmp.vector(w, 'holdings', s.holdings, core.holdings);
       if (s.total_asset !== undefined && s.total_asset !== null) cmp.value(w, 'total_asset', 0, s.total_asset, core.totalEquity);
-      if (s.reward !== undefined && s.reward !== null) cmp.value(w, 'reward', 0, s.reward, lastReward);
+      if (s.reward !== undefined) cmp.value(w, 'reward', 0, s.reward, lastReward);
       break;
     }
     const action = ep.actions[s.t];
-    if (!action) throw new Error(`${where}: no actions row ${s.t}`);
+    if (!action) throw new Error(`${where}no actions row ${s.t}`);
     const r = env.step(action);
     lastReward = r.reward;
+    const pm = preMark as { account: number[]; holdings: number[]; turbulence: number } | null;
+    if (s.fused) cmp.vector(w, 'fused', s.fused, core.fused);
     if (s.executed) cmp.vector(w, 'executed', s.executed, core.executed);
+    if (s.turbulence !== undefined && s.turbulence !== null && pm) cmp.value(w, 'turbulence', 0, s.turbulence, pm.turbulence);
     if (s.exit !== undefined || !s.account) {
       // The original called exit(): it never re-marked. Compare the pre-mark book and that we ended the episode.
-      if (s.pre_mark && preMark) {
-        const pm = preMark as { account: number[]; holdings: number[] };
+      if (s.pre_mark && pm) {
         cmp.vector(w, 'pre_mark.account', s.pre_mark.account, pm.account);
         cmp.vector(w, 'pre_mark.holdings', s.pre_mark.holdings, pm.holdings);
       }
@@ -210,8 +224,11 @@ function replayEpisode(ep: z.infer<typeof Episode>, cmp: Comparator, where: stri
     cmp.vector(w, 'account', s.account, core.accountVector());
     if (s.holdings) cmp.vector(w, 'holdings', s.holdings, core.holdings);
     if (s.total_asset !== undefined && s.total_asset !== null) cmp.value(w, 'total_asset', 0, s.total_asset, core.totalEquity);
-    if (s.reward !== undefined && (s.reward !== null || s.reward_is_nan)) cmp.value(w, 'reward', 0, s.reward ?? null, r.reward);
+    // null is how the trace writes NaN
+    if (s.reward !== undefined) cmp.value(w, 'reward', 0, s.reward, r.reward);
     lastState = [...core.accountVector(), ...core.prices, ...core.holdings];
+    if (r.terminated) ended = true;
+    if (r.truncated) truncated = true;
   }
   return { steps, lastState };
 }
@@ -256,13 +273,21 @@ export function replayFile(path: string): ReplayReport {
   if (isRealloc) {
     const parsed = ReallocFile.safeParse(raw);
     if (!parsed.success) throw new Error(`${path}: not a reallocation trace: ${formatIssues(parsed.error)}`);
-    steps = replayReallocation(parsed.data, cmp);
+    steps = withPath(path, () => replayReallocation(parsed.data, cmp));
   } else {
     const parsed = Episode.safeParse(raw);
     if (!parsed.success) throw new Error(`${path}: not an episode trace: ${formatIssues(parsed.error)}`);
-    steps = replayEpisode(parsed.data, cmp, '').steps;
+    steps = withPath(path, () => replayEpisode(parsed.data, cmp, '').steps);
   }
   return { file: path, steps, compared: cmp.compared, mismatches: cmp.mismatches, maxAbsDiff: cmp.maxAbsDiff, firstMismatch: cmp.first };
+}
+
+function withPath<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
 }
 
 function formatIssues(err: z.ZodError): string {

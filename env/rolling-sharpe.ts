@@ -1,12 +1,25 @@
 /**
- * The original's risk term: annualised Sharpe ratio of the last 5 total-asset values (4 simple returns),
- * computed the pandas way so exact replays match: pct_change, mean = sequential sum / 4,
- * std = two-pass with ddof 1, then sqrt(252)·mean/std. 0 until 5 values exist.
+ * The original's risk term: annualised Sharpe ratio of the last `window` total-asset values
+ * (window − 1 simple returns; the original uses 5), computed the pandas way so exact replays match:
+ * pct_change, mean = sequential sum / count, std = two-pass with ddof 1, then sqrt(P)·mean/std.
+ * 0 until `window` values exist. NaN or ±inf on a flat window, exactly like the original.
  */
 export class RollingSharpe {
-  private readonly buf = new Float64Array(5);
-  private count = 0; // values seen since the window was (re)started, capped at 5
+  private readonly buf: Float64Array;
+  private readonly returns: Float64Array;
+  private count = 0; // values seen since the window was (re)started, capped at `window`
   private head = 0; // index of the oldest value once full
+  private readonly annualise: number;
+
+  constructor(
+    private readonly window = 5,
+    periodsPerYear = 252,
+  ) {
+    if (!(Number.isInteger(window) && window >= 3)) throw new Error(`RollingSharpe: window must be an integer ≥ 3, got ${window}`);
+    this.buf = new Float64Array(window);
+    this.returns = new Float64Array(window - 1);
+    this.annualise = Math.sqrt(periodsPerYear);
+  }
 
   getState(): { buf: number[]; count: number; head: number } {
     return { buf: Array.from(this.buf), count: this.count, head: this.head };
@@ -26,36 +39,37 @@ export class RollingSharpe {
   }
 
   push(v: number): void {
-    if (this.count < 5) {
+    const w = this.window;
+    if (this.count < w) {
       this.buf[this.count++] = v;
     } else {
       this.buf[this.head] = v;
-      this.head = (this.head + 1) % 5;
+      this.head = (this.head + 1) % w;
     }
   }
 
-  /** Raw value, NaN or ±inf on a flat window exactly like the original; 0 with fewer than 5 values. */
   value(): number {
-    if (this.count < 5) return 0;
+    const w = this.window;
+    if (this.count < w) return 0;
     const b = this.buf;
-    const h = this.head;
-    const a0 = b[h];
-    const a1 = b[(h + 1) % 5];
-    const a2 = b[(h + 2) % 5];
-    const a3 = b[(h + 3) % 5];
-    const a4 = b[(h + 4) % 5];
-    const r1 = a1 / a0 - 1;
-    const r2 = a2 / a1 - 1;
-    const r3 = a3 / a2 - 1;
-    const r4 = a4 / a3 - 1;
+    const r = this.returns;
+    const m = w - 1;
+    let prev = b[this.head];
+    for (let k = 1; k < w; k++) {
+      const cur = b[(this.head + k) % w];
+      r[k - 1] = cur / prev - 1;
+      prev = cur;
+    }
     // pandas nanmean/nanvar: the leading NaN of pct_change is masked to 0 and summed in place.
-    const mean = (0 + r1 + r2 + r3 + r4) / 4;
-    const d1 = mean - r1;
-    const d2 = mean - r2;
-    const d3 = mean - r3;
-    const d4 = mean - r4;
-    const variance = (0 + d1 * d1 + d2 * d2 + d3 * d3 + d4 * d4) / 3;
-    const std = Math.sqrt(variance);
-    return (Math.sqrt(252) * mean) / std;
+    let sum = 0;
+    for (let k = 0; k < m; k++) sum += r[k];
+    const mean = sum / m;
+    let sq = 0;
+    for (let k = 0; k < m; k++) {
+      const d = mean - r[k];
+      sq += d * d;
+    }
+    const std = Math.sqrt(sq / (m - 1));
+    return (this.annualise * mean) / std;
   }
 }

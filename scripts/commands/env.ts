@@ -20,9 +20,15 @@ export function registerEnvCommands(program: Command): void {
     .action((files: string[]) => {
       let bad = 0;
       for (const f of files) {
-        const r = replayFile(f);
-        if (r.mismatches > 0) bad++;
-        console.log(JSON.stringify(r));
+        // One unreadable or malformed trace must not hide the results of the others.
+        try {
+          const r = replayFile(f);
+          if (r.mismatches > 0) bad++;
+          console.log(JSON.stringify(r));
+        } catch (e) {
+          bad++;
+          console.log(JSON.stringify({ file: f, error: (e as Error).message }));
+        }
       }
       if (bad > 0) process.exitCode = 1;
     });

@@ -130,13 +130,32 @@ describe('re-margining (hand-computed)', () => {
     expect(c.limit).toBeCloseTo(100, 10);
     expect(c.credit).toBeCloseTo(1200 - 0.3 - 300, 10);
   });
-  it('a strict-level margin call (maintenance < 0.3) re-margins inside the step', () => {
-    // long MV 1000, equity 250 → 0.25 < 0.3 → update_loan: d = 250 − 750 = −500, cash 100 → forced sale
+  it('a strict-level margin call (maintenance < 0.3) re-margins inside the step (hand-computed)', () => {
+    // long MV 1000, equity 250 → 0.25 < 0.3 → update_loan: d = 250 − 750 = −500; cash 100 < 500 → rest 400,
+    // cash 0; MVs [500, 500] (numpy order [0, 1]): sell stock 0 whole: cash 500·0.999 = 499.5, e^l −0.5;
+    // 500 ≥ rest → cash −= 400 → 99.5, stop; loan −= 500 → 250.
     const c = core2([100, 750, 250, 1000, 1500, 500], [10, 10], [50, 50]);
     c.day = 1;
     c.trade([0, 0, 0, 0]);
     expect(c.counters.marginCalls).toBe(1);
-    expect(c.holdings[0] + c.holdings[1]).toBeLessThan(100);
+    expect(c.counters.forcedTrades).toBe(1);
+    expect(Array.from(c.holdings)).toEqual([0, 50]);
+    expect(c.cash).toBeCloseTo(99.5, 10);
+    expect(c.loan).toBe(250);
+    expect(c.longEquity).toBeCloseTo(249.5, 10);
+  });
+  it('a short-side margin call forces a buy-in (hand-computed)', () => {
+    // short MV 1000 (100 @ 10), equity 250 → 0.25 < 0.3 → update_credit: d = 2·250 − (100 + 1000) = −600;
+    // limit 100 ≤ 600 → rest = −600 + 100 = −500, limit 0; cover 100 sh: limit += 1000, credit and e^s −1;
+    // market −1000 > −500? no → limit −= 500 → 500; credit −= 600.
+    const c = core2([1000, 500, 500, 100, 1350, 250], [10, 10], [-100, 0]);
+    c.day = 1;
+    c.trade([0, 0, 0, 0]);
+    expect(c.counters.marginCalls).toBe(1);
+    expect(Array.from(c.holdings)).toEqual([0, 0]);
+    expect(c.limit).toBeCloseTo(500, 10);
+    expect(c.credit).toBeCloseTo(1350 - 1 - 600, 10);
+    expect(c.shortEquity).toBeCloseTo(249, 10);
   });
   it('the periodic re-margin runs on day 30, not on day 0', () => {
     const c = core2([100, 500, 600, 1000, 1500, 500], [10, 10], [100, 0]);
@@ -151,6 +170,24 @@ describe('re-margining (hand-computed)', () => {
 });
 
 describe('turbulence rule', () => {
+  it('on the constant −hmax override, long sales follow numpy order and ignore the requested size', () => {
+    const c = new MarginCore(27, envConfig('paper', { turbulenceThreshold: 70 }));
+    c.restoreAccount([0, 500_000, 500_000, 1_000_000, 1_500_000, 500_000], Array.from({ length: 27 }, (_, i) => (i % 2 ? 300 : 0)), new Array(27).fill(50));
+    c.trace = { trades: [], margin: [] };
+    c.turbulence = 75;
+    c.trade(new Array(54).fill(0.01)); // tiny buys requested: overridden to −hmax, every long sold whole
+    const sells = c.trace.trades.filter((t) => t.op === 'SL');
+    expect(sells.map((t) => t.i)).toEqual([0, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 25, 13, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 12, 26]);
+    expect(sells.filter((t) => t.delta !== 0).every((t) => t.delta === -300 && t.requested === -100)).toBe(true);
+    expect(c.holdings.every((h) => h === 0)).toBe(true);
+  });
+  it('an unknown (NaN) risk value blocks new buys but does not fire the rule (the original tests turbulence < threshold)', () => {
+    const c = core2([1000, 500, 500, 1000, 1500, 500], [10, 10], [20, 0], { turbulenceThreshold: 70 });
+    c.turbulence = NaN;
+    c.trade([-0.1, 0.5, 0, 0]);
+    expect(c.holdings[0]).toBe(10); // a normal sale of 10, not the whole position
+    expect(c.holdings[1]).toBe(0); // buy refused
+  });
   it('sells every long, blocks buys and new shorts, leaves shorts open (paper)', () => {
     const c = core2([1000, 500, 500, 1000, 1500, 500], [10, 10], [20, -20], { turbulenceThreshold: 70 });
     c.turbulence = 80;
@@ -187,5 +224,23 @@ describe('reallocation (update_ratio)', () => {
     expect(c.holdings[1]).toBe(0); // smallest MV (200) sold first
     expect(c.totalEquity).toBeCloseTo(before - 200 * 0.001, 10);
     expect(c.longEquity / c.totalEquity).toBeCloseTo(0.4, 12);
+  });
+});
+
+describe('execution order with ties', () => {
+  it('argsortSelected equals numpy-order argsort restricted to the selected entries (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const { argsortSelected } = await import('../../env/numpy-compat.ts');
+    const sc = { idx: new Int32Array(64), stack: new Int32Array(192), leaves: new Int32Array(400) };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 1, maxLength: 60 }), (vals) => {
+        const v = Float64Array.from(vals);
+        const full = Array.from(argsort(v)).filter((i) => v[i] !== 0);
+        const out = new Int32Array(v.length);
+        const m = argsortSelected(v, v.length, (x) => x !== 0, out, sc);
+        expect(Array.from(out.slice(0, m))).toEqual(full);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
