@@ -3,6 +3,29 @@ import { argsortInto, argsortSelected, pyFloorDiv } from './numpy-compat.ts';
 
 const nonZero = (x: number): boolean => x !== 0;
 
+/**
+ * Within each run of equal `act` values in `list[0..m)`, order the indices by `at` (ascending for
+ * dir = 1, descending for dir = −1). Runs are short: insertion sort.
+ */
+function reorderTies(list: Int32Array, m: number, act: Float64Array, at: Int32Array, dir: number): void {
+  let a = 0;
+  while (a < m) {
+    let b = a + 1;
+    while (b < m && act[list[b]] === act[list[a]]) b++;
+    for (let p = a + 1; p < b; p++) {
+      const x = list[p];
+      const key = dir * at[x];
+      let q = p;
+      while (q > a && dir * at[list[q - 1]] > key) {
+        list[q] = list[q - 1];
+        q--;
+      }
+      list[q] = x;
+    }
+    a = b;
+  }
+}
+
 function clipAction(x: number, i: number, clip: boolean): number {
   if (x !== x) throw new Error(`step: action ${i} is NaN`);
   if (!clip) return x;
@@ -128,6 +151,8 @@ export class MarginCore {
   private readonly negIdx: Int32Array;
   private readonly negKeys: Float64Array;
   private readonly posKeys: Float64Array;
+  private readonly sortedKeys: Float64Array;
+  private readonly positionOf: Int32Array;
   private readonly keyMul: number;
   private readonly nzIdx: Int32Array;
   private readonly sortScratch: { idx: Int32Array; stack: Int32Array; leaves: Int32Array };
@@ -159,6 +184,8 @@ export class MarginCore {
     this.negIdx = new Int32Array(n);
     this.negKeys = new Float64Array(n);
     this.posKeys = new Float64Array(n);
+    this.sortedKeys = new Float64Array(n);
+    this.positionOf = new Int32Array(n);
     this.keyMul = 2 ** Math.ceil(Math.log2(n + 1));
     this.nzIdx = new Int32Array(n);
     this.sortScratch = { idx: new Int32Array(n), stack: new Int32Array(192), leaves: new Int32Array(1 + 3 * (n + 1)) };
@@ -502,57 +529,79 @@ export class MarginCore {
     const M = this.keyMul;
     const nk = this.negKeys;
     const pk = this.posKeys;
+    // Actions are integers (shares), so value·M + index is an exact, unique key that sorts by value, then
+    // index. Branch-free compaction and counting ranks: signs and orders of random actions are
+    // unpredictable, and mispredicted branches, not arithmetic, dominate a sort of a dozen values.
     let nn = 0;
     let np = 0;
-    // Actions are integers (shares), so value·M + index is an exact key that sorts by value, then index:
-    // one array access per comparison instead of two.
     for (let i = 0; i < n; i++) {
       const v = act[i];
-      if (v < 0) {
-        const key = v * M + i;
-        let j = nn++;
-        while (j > 0 && nk[j - 1] > key) {
-          nk[j] = nk[j - 1];
-          j--;
-        }
-        nk[j] = key;
-      } else if (v > 0) {
-        const key = -v * M + i; // descending by value
-        let j = np++;
-        while (j > 0 && pk[j - 1] > key) {
-          pk[j] = pk[j - 1];
-          j--;
-        }
-        pk[j] = key;
-      }
+      nk[nn] = v * M + i;
+      pk[np] = -v * M + i; // descending by value
+      nn += (v < 0) as unknown as number;
+      np += (v > 0) as unknown as number;
     }
     this.nNeg = nn;
     this.nPos = np;
     const neg = this.negIdx;
     const pos = this.posIdx;
+    const ks = this.sortedKeys;
+    for (let a = 0; a < nn; a++) {
+      const ka = nk[a];
+      let r = 0;
+      for (let b = 0; b < nn; b++) r += (nk[b] < ka) as unknown as number;
+      ks[r] = ka;
+    }
     let tie = false;
     let prev = NaN;
     for (let k = 0; k < nn; k++) {
-      const key = nk[k];
-      const q = Math.floor(key / M);
-      neg[k] = key - q * M;
-      if (q === prev) tie = true;
+      const q = Math.floor(ks[k] / M);
+      neg[k] = ks[k] - q * M;
+      tie = tie || q === prev;
       prev = q;
+    }
+    for (let a = 0; a < np; a++) {
+      const ka = pk[a];
+      let r = 0;
+      for (let b = 0; b < np; b++) r += (pk[b] < ka) as unknown as number;
+      ks[r] = ka;
     }
     prev = NaN;
     for (let k = 0; k < np; k++) {
-      const key = pk[k];
-      const q = Math.floor(key / M);
-      pos[k] = key - q * M;
-      if (q === prev) tie = true;
+      const q = Math.floor(ks[k] / M);
+      pos[k] = ks[k] - q * M;
+      tie = tie || q === prev;
       prev = q;
     }
     if (!tie) return;
-    // Equal actions: numpy's tie order decides (partition, then stable insertion per range).
-    const nz = this.nzIdx;
-    const m = argsortSelected(act, n, nonZero, nz, this.sortScratch);
-    for (let k = 0; k < nn; k++) neg[k] = nz[k];
-    for (let k = 0; k < np; k++) pos[k] = nz[m - 1 - k];
+    this.numpyTieOrder(act, nn, np);
+  }
+
+  /**
+   * Equal actions: numpy's tie order decides. numpy's introsort partitions the array, then
+   * insertion-sorts each small range (stable), and ranges are in value order; so equal values come out in
+   * the order of their positions after the partition phase. We run that phase exactly and reorder each
+   * group of equal actions by those positions (reversed for the descending buy list). A range that
+   * numpy heap-sorts (never for a few dozen stocks) falls back to the full emulation.
+   */
+  private numpyTieOrder(act: Float64Array, nn: number, np: number): void {
+    const n = this.n;
+    const sc = this.sortScratch;
+    const idx = argsortInto(act, n, sc.idx, sc.stack, sc.leaves);
+    const leaves = sc.leaves;
+    for (let k = 0; k < leaves[0]; k++) {
+      if (leaves[1 + 3 * k + 2] === 1 && leaves[1 + 3 * k] !== leaves[1 + 3 * k + 1]) {
+        const nz = this.nzIdx;
+        const m = argsortSelected(act, n, nonZero, nz, sc);
+        for (let q = 0; q < nn; q++) this.negIdx[q] = nz[q];
+        for (let q = 0; q < np; q++) this.posIdx[q] = nz[m - 1 - q];
+        return;
+      }
+    }
+    const at = this.positionOf;
+    for (let p = 0; p < n; p++) at[idx[p]] = p;
+    reorderTies(this.negIdx, nn, act, at, 1);
+    reorderTies(this.posIdx, np, act, at, -1);
   }
 
   private tradeLongLeg(): void {

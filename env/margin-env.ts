@@ -141,11 +141,21 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   private readonly macdGate: boolean;
   private readonly riskSeries: Float64Array;
   private initialEquity = 0;
+  private readonly reuseBuffer: Float64Array | null;
   private slab = new Float64Array(0);
   private slabUsed = OBS_PER_SLAB;
   private readonly result: AdvanceResult = { reward: 0, rewardRaw: 0, sharpe: 0, terminated: false, truncated: false };
 
-  constructor(frame: MarketFrame, config: EnvConfig | EnvConfigInput = {}, opts: { schedule?: RatioSchedule | null; preset?: PresetName } = {}) {
+  /**
+   * @param opts.reuseObservation  false (default): every reset/step returns a fresh observation the caller
+   *   owns. true: one buffer is overwritten by every call (copy what you keep) — about 20% faster, for loops
+   *   that consume the observation at once.
+   */
+  constructor(
+    frame: MarketFrame,
+    config: EnvConfig | EnvConfigInput = {},
+    opts: { schedule?: RatioSchedule | null; preset?: PresetName; reuseObservation?: boolean } = {},
+  ) {
     // A full config passes through unchanged (it overrides every preset value); a partial one fills from the preset.
     this.cfg = envConfig(opts.preset ?? 'paper', config);
     this.frame = frame;
@@ -166,6 +176,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     this.sharpe = new RollingSharpe(this.cfg.sharpeWindow, this.cfg.periodsPerYear);
     this.schedule = opts.schedule ?? null;
     this.macdGate = this.cfg.macdTradableGate && frame.indicatorNames[0] === 'macd';
+    this.reuseBuffer = opts.reuseObservation ? new Float64Array(this.obsDim) : null;
     this.riskSeries = this.cfg.riskIndicator === 'vix' ? frame.vix : frame.turbulence;
   }
 
@@ -416,8 +427,12 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     }
   }
 
-  /** A fresh observation (owned by the caller: never overwritten by the env). */
+  /** The current observation: fresh (owned by the caller), or the reused buffer with `reuseObservation`. */
   observation(): Float64Array {
+    if (this.reuseBuffer) {
+      this.writeObservation(this.reuseBuffer);
+      return this.reuseBuffer;
+    }
     // Observations are carved out of a shared slab: allocating one small typed array per step costs more
     // than the step itself in V8 (each gets its own off-heap buffer). A view of a slab costs a fraction.
     if (this.slabUsed === OBS_PER_SLAB) {

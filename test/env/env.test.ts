@@ -313,3 +313,18 @@ describe('vector env checkpoints', () => {
     expect(tail(b)).toEqual(expected);
   });
 });
+
+describe('observation ownership', () => {
+  it('fresh observations by default; one reused buffer with reuseObservation', () => {
+    const fresh = new MarginTradingEnv(frame2019, envConfig('paper'));
+    const a = fresh.reset().observation;
+    const b = fresh.step(new Float64Array(54).fill(0.2)).observation;
+    expect(a).not.toBe(b);
+    expect(a[6]).toBe(frame2019.close[0]); // not overwritten by the step
+    const reuse = new MarginTradingEnv(frame2019, envConfig('paper'), { reuseObservation: true });
+    const c = reuse.reset().observation;
+    const d = reuse.step(new Float64Array(54).fill(0.2)).observation;
+    expect(c).toBe(d);
+    expect(Array.from(d)).toEqual(Array.from(b));
+  });
+});
