@@ -20,12 +20,7 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
   if (leaves) leaves[0] = 0;
   for (let i = 0; i < n; i++) idx[i] = i;
   if (n < 2) {
-    if (leaves && n === 1) {
-      leaves[0] = 1;
-      leaves[1] = 0;
-      leaves[2] = 0;
-      leaves[3] = 1;
-    }
+    if (leaves && n === 1) pushLeaf(leaves, 0, 0, 1);
     return idx;
   }
   let pl = 0;
@@ -35,12 +30,7 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
   for (;;) {
     if (cdepth < 0) {
       heapsortRange(v, idx, pl, pr - pl + 1);
-      if (leaves) {
-        const k = 1 + 3 * leaves[0]++;
-        leaves[k] = pl;
-        leaves[k + 1] = pr;
-        leaves[k + 2] = 1; // already final (heapsort is not stable: keep its order)
-      }
+      if (leaves) pushLeaf(leaves, pl, pr, 1); // already final (heapsort is not stable: keep its order)
     } else {
       while (pr - pl > SMALL_QUICKSORT) {
         const pm = pl + ((pr - pl) >> 1);
@@ -58,13 +48,7 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
           swap(idx, pi, pj);
         }
         swap(idx, pi, pr - 1);
-        if (leaves) {
-          // The pivot is now in its final place: a one-entry range of its own.
-          const k = 1 + 3 * leaves[0]++;
-          leaves[k] = pi;
-          leaves[k + 1] = pi;
-          leaves[k + 2] = 1;
-        }
+        if (leaves) pushLeaf(leaves, pi, pi, 1); // the pivot is in its final place: a range of its own
         // Push the larger partition, continue with the smaller one (numpy's order).
         cdepth--;
         if (pi - pl < pr - pi) {
@@ -80,11 +64,8 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
         }
       }
       if (leaves) {
-        // Leaves mode: record the range instead of insertion-sorting it (see argsortLeaves).
-        const k = 1 + 3 * leaves[0]++;
-        leaves[k] = pl;
-        leaves[k + 1] = pr;
-        leaves[k + 2] = 0;
+        // Leaves mode: record the range instead of insertion-sorting it (see argsortSelected).
+        pushLeaf(leaves, pl, pr, 0);
         if (sp === 0) break;
         cdepth = stack[--sp];
         pr = stack[--sp];
@@ -111,49 +92,44 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
   return idx;
 }
 
+/** Record a range [pl, pr] of the partition (final = 1: already in numpy's order). leaves[0] counts them. */
+function pushLeaf(leaves: Int32Array, pl: number, pr: number, final: number): void {
+  const k = 1 + 3 * leaves[0]++;
+  leaves[k] = pl;
+  leaves[k + 1] = pr;
+  leaves[k + 2] = final;
+}
+
 function swap(a: Int32Array, i: number, j: number): void {
   const t = a[i];
   a[i] = a[j];
   a[j] = t;
 }
 
-/** numpy's aheapsort on idx[off .. off+n) (1-based heap indexing as in numpy). Reached only when the
+/** numpy's aheapsort on idx[off .. off+n) (1-based heap indexing as in numpy); exported for tests. Reached only when the
  *  introsort depth budget runs out, which never happens for 27 values. */
-function heapsortRange(v: ArrayLike<number>, idx: Int32Array, off: number, n: number): void {
-  const a = (k: number) => idx[off + k - 1];
-  const set = (k: number, x: number) => {
-    idx[off + k - 1] = x;
-  };
-  for (let l = n >> 1; l > 0; l--) {
-    const tmp = a(l);
-    let i = l;
-    let j = l << 1;
-    while (j <= n) {
-      if (j < n && less(v[a(j)], v[a(j + 1)])) j++;
-      if (less(v[tmp], v[a(j)])) {
-        set(i, a(j));
-        i = j;
-        j += j;
-      } else break;
-    }
-    set(i, tmp);
-  }
+export function heapsortRange(v: ArrayLike<number>, idx: Int32Array, off: number, n: number): void {
+  // 1-based heap positions k ↔ idx[off + k − 1], as numpy's `a = tosort − 1`.
+  for (let l = n >> 1; l > 0; l--) siftDown(v, idx, off, l, n, idx[off + l - 1]);
   while (n > 1) {
-    const tmp = a(n);
-    set(n, a(1));
+    const tmp = idx[off + n - 1];
+    idx[off + n - 1] = idx[off];
     n--;
-    let i = 1;
-    let j = 2;
-    while (j <= n) {
-      if (j < n && less(v[a(j)], v[a(j + 1)])) j++;
-      if (less(v[tmp], v[a(j)])) {
-        set(i, a(j));
-        i = j;
-        j += j;
-      } else break;
-    }
-    set(i, tmp);
+    siftDown(v, idx, off, 1, n, tmp);
   }
+}
+
+/** numpy's sift-down of `tmp` from heap position i in a heap of n entries. */
+function siftDown(v: ArrayLike<number>, idx: Int32Array, off: number, i: number, n: number, tmp: number): void {
+  let j = i << 1;
+  while (j <= n) {
+    if (j < n && less(v[idx[off + j - 1]], v[idx[off + j]])) j++;
+    if (!less(v[tmp], v[idx[off + j - 1]])) break;
+    idx[off + i - 1] = idx[off + j - 1];
+    i = j;
+    j += j;
+  }
+  idx[off + i - 1] = tmp;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+
 /** An error caused by the user's input (a flag, a file): printed as one line, without a stack trace. */
 export class UserError extends Error {
   constructor(message: string) {
@@ -23,4 +25,17 @@ export function dateFlag(name: string, value: string): string {
     throw new UserError(`--${name}: expected a date YYYY-MM-DD, got "${value}"`);
   }
   return value;
+}
+
+/** Reads a `--config FILE` JSON object; errors name the flag and file. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new UserError(`--config: no such file ${path}`);
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`--config ${path}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UserError(`--config ${path}: expected a JSON object`);
+  return v as Record<string, unknown>;
 }

@@ -14,7 +14,7 @@
  * results.json (every metric of every arm and seed), table.md / table.csv, equity.svg, report.html.
  * Training is resumable: a rerun reuses finished agents and resumes unfinished ones.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -26,10 +26,7 @@ import { codeVersion, packageVersions } from '../../agents/run-folder.ts';
 import { BundledSources } from '../../overlays/context/bundled.ts';
 import type { SourceName } from '../../overlays/context/types.ts';
 import { parseDecisionDates } from '../../overlays/dates.ts';
-import type { Forecaster } from '../../overlays/forecaster.ts';
 import { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
-import { MacroRulesForecaster, MomentumForecaster, ConstantForecaster } from '../../overlays/providers/offline.ts';
-import { OracleForecaster } from '../../overlays/providers/oracle.ts';
 import { collectForecasts } from '../../overlays/run.ts';
 import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
 import { directMappingSchedule, paperRuleSchedule, zeroChangeSchedule, type Stage2Result } from '../../overlays/stage2.ts';
@@ -41,7 +38,8 @@ import { tradingStats } from '../../src/metrics/trading.ts';
 import { lineChartSvg } from '../../src/report/svg.ts';
 import { comparisonTable, perfColumns, renderTable } from '../../src/report/table.ts';
 import type { RatioSchedule } from '../../src/schedule.ts';
-import { numberFlag, UserError } from '../errors.ts';
+import { numberFlag, readConfigFile, UserError } from '../errors.ts';
+import { offlineForecaster } from './forecast.ts';
 import { benchmarkOn, logOf, parseRangeFlag, runEnvConfig, runTraining, TrainRunSchema, TRAIN_PRESETS } from './train.ts';
 
 export const OFFLINE_OVERLAYS = ['momentum', 'macro', 'oracle', 'constant'] as const;
@@ -97,18 +95,6 @@ function dayAfter(iso: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-function buildOffline(name: (typeof OFFLINE_OVERLAYS)[number], data: BundledSources, cfg: CompareConfig): Forecaster {
-  switch (name) {
-    case 'momentum':
-      return new MomentumForecaster();
-    case 'macro':
-      return new MacroRulesForecaster();
-    case 'constant':
-      return new ConstantForecaster();
-    case 'oracle':
-      return new OracleForecaster(data.bundledPrices().index, { accuracy: cfg.oracleAccuracy, horizonMonths: 6, seed: cfg.seeds[0] });
-  }
-}
 
 function stage2(records: readonly SignalRecord[], cfg: CompareConfig, period: { start: string; endExclusive: string }): Stage2Result {
   const points = records.map((r) => ({ date: r.date, score: r.score ?? null, confidence: r.confidence ?? null, failure: r.failure }));
@@ -168,7 +154,7 @@ export async function runCompare(cfg: CompareConfig): Promise<CompareResult> {
   const warnings: string[] = [];
   const forecasts: Record<string, SignalRecord[]> = {};
   for (const name of cfg.overlays) {
-    const forecaster = buildOffline(name, data, cfg);
+    const forecaster = offlineForecaster(name, data, { oracleAccuracy: cfg.oracleAccuracy, horizonMonths: 6, seed: cfg.seeds[0] });
     const records = await collectForecasts({
       dates: decisionDates,
       source: data.source((forecaster.needs ?? 'prices') as SourceName),
@@ -320,14 +306,6 @@ ${warnings.map((w) => `<p class="warn">⚠ ${esc(w)}</p>`).join('\n')}
 `;
 }
 
-function readConfigFile(path: string): Record<string, unknown> {
-  if (!existsSync(path)) throw new UserError(`--config: no such file ${path}`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`--config ${path}: not valid JSON: ${(e as Error).message}`);
-  }
-}
 
 function list(flag: string, v: string): string[] {
   const items = v.split(',').map((x) => x.trim()).filter(Boolean);

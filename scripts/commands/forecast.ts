@@ -156,6 +156,15 @@ function buildForecaster(
     }
     return new LlmForecaster(transport, { format, params, labelOrder, modelCutoff: resolveModelCutoff(o.model, o.modelCutoff) });
   }
+  return offlineForecaster(name, data, { oracleAccuracy: o.oracleAccuracy, horizonMonths: o.horizonMonths, seed: o.seed });
+}
+
+/** The offline forecasters by name (shared by `forecast` and `compare`). */
+export function offlineForecaster(
+  name: string,
+  data: BundledSources,
+  o: { oracleAccuracy: number; horizonMonths: number; seed: number },
+): Forecaster {
   switch (name) {
     case 'momentum':
       return new MomentumForecaster();

@@ -16,7 +16,7 @@ import { parseDateRange } from '../../src/data/panel.ts';
 import { perfStats } from '../../src/metrics/perf.ts';
 import { tradingStats } from '../../src/metrics/trading.ts';
 import { loadRatioSchedule, type RatioSchedule } from '../../src/schedule.ts';
-import { numberFlag, UserError } from '../errors.ts';
+import { numberFlag, readConfigFile, UserError } from '../errors.ts';
 
 /**
  * Presets of a training run: `paper` and `realistic` name the env preset (algorithm defaults: SB3's);
@@ -42,14 +42,6 @@ export const TrainRunSchema = z
   .strict();
 export type TrainRun = z.infer<typeof TrainRunSchema>;
 
-function readConfigFile(path: string): Record<string, unknown> {
-  if (!existsSync(path)) throw new UserError(`--config: no such file ${path}`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`--config ${path}: not valid JSON: ${(e as Error).message}`);
-  }
-}
 
 function parseRun(input: Record<string, unknown>, where: string): TrainRun {
   const r = TrainRunSchema.safeParse(input);

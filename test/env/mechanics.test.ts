@@ -267,3 +267,20 @@ describe('execution order of a leg equals numpy argsort order (property, with ma
     );
   });
 });
+
+describe("numpy's heapsort fallback (reached only for very deep introsort recursions)", () => {
+  it('sorts any range ascending', async () => {
+    const fc = (await import('fast-check')).default;
+    const { heapsortRange } = await import('../../env/numpy-compat.ts');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 80 }), (vals) => {
+        const idx = Int32Array.from(vals.map((_, i) => i));
+        heapsortRange(vals, idx, 0, vals.length);
+        const sorted = Array.from(idx).map((i) => vals[i]);
+        expect(sorted).toEqual([...vals].sort((a, b) => a - b));
+        expect(new Set(idx).size).toBe(vals.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
