@@ -363,6 +363,7 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
   const step0 = globalStep;
   let finished = startUpdate >= totalUpdates;
   let u = startUpdate;
+  let lastYield = performance.now();
   try {
     while (u < totalUpdates) {
       u++;
@@ -396,6 +397,11 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
         ...(m.episodeReturnMean !== null ? { 'ep return': m.episodeReturnMean } : {}),
       });
 
+      // Let the event loop run now and then, so that a Ctrl-C handler (or any abort) can fire between updates.
+      if (performance.now() - lastYield > 100) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
       const aborted = opts.signal?.aborted === true;
       if (u % cfg.checkpointEvery === 0 || u === totalUpdates || aborted) writeCheckpoint(u);
       if (u === totalUpdates) finished = true;
