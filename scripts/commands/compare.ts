@@ -102,7 +102,7 @@ function stage2(records: readonly SignalRecord[], cfg: CompareConfig, period: { 
   return cfg.rule === 'paper' ? paperRuleSchedule(points, common) : directMappingSchedule(points, common);
 }
 
-export async function runCompare(cfg: CompareConfig): Promise<CompareResult> {
+export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSignal } = {}): Promise<CompareResult> {
   const train = parseRangeFlag('train', cfg.train);
   const trade = parseRangeFlag('trade', cfg.trade);
   if (trade.start <= train.end) throw new UserError(`--trade (${cfg.trade}) must start after the training period ends (${train.end}): evaluating on training data is look-ahead`);
@@ -138,8 +138,8 @@ export async function runCompare(cfg: CompareConfig): Promise<CompareResult> {
     const resume = existsSync(join(dir, 'checkpoint.json'));
     const run = TrainRunSchema.parse({ algo: cfg.algo, preset: cfg.preset, train: cfg.train, seed, timesteps: cfg.timesteps, backend: cfg.backend });
     log(`${resume ? 'resuming/reusing' : 'training'} ${cfg.algo} (${cfg.preset}) seed ${seed} on ${train.start} … ${train.end} → ${dir}`);
-    const res = await runTraining(run, dir, { resume, progress: 'auto', log: (s) => log(s) });
-    if (!res.finished) throw new Error(`training of seed ${seed} stopped early; rerun the same command to resume`);
+    const res = await runTraining(run, dir, { resume, progress: 'auto', log: (s) => log(s), signal: opts.signal });
+    if (!res.finished) throw new UserError(`interrupted: training of seed ${seed} stopped at a checkpoint; rerun the same command to resume`);
     agentDirs.push(dir);
   }
 
@@ -368,7 +368,14 @@ export function registerCompareCommand(program: Command): void {
       }
       for (const f of parsed.data.signals) if (!existsSync(f)) throw new UserError(`--signals: no such file ${f}`);
       const t0 = Date.now();
-      const res = await runCompare(parsed.data);
+      const controller = new AbortController();
+      const onSigint = () => {
+        process.stderr.write('\ninterrupt: finishing the current training update and writing a checkpoint (Ctrl-C again to abort now)\n');
+        controller.abort();
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
+      const res = await runCompare(parsed.data, { signal: controller.signal }).finally(() => process.off('SIGINT', onSigint));
       console.log(res.table);
       console.log('\npaired differences over the same seeds (95% t interval; n/a with one seed):');
       for (const [name, p] of Object.entries(res.paired)) {
