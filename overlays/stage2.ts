@@ -122,6 +122,11 @@ export function paperRuleSchedule(points: readonly ForecastPoint[], options: Pap
     share = clip(share * (1 + change), lo, hi);
     return { boundary: dates[i], score, event: { date: dates[i], change }, longShare: share, note: score === null ? 'failed forecast: held' : undefined };
   });
+  return resultOf(decisions, lo, hi, warnings);
+}
+
+/** The schedule a list of decisions makes: each boundary's nominal share is its target, its event the reallocation. */
+function resultOf(decisions: Stage2Decision[], lo: number, hi: number, warnings: string[]): Stage2Result {
   return {
     schedule: {
       targets: decisions.map((d) => ({ date: d.boundary, longShare: d.longShare })),
@@ -147,16 +152,7 @@ export function directMappingSchedule(points: readonly ForecastPoint[], options:
     if (score !== null) share = clip(neutral + maxTilt * (score / 3) * (p.confidence ?? 1), lo, hi);
     return { boundary: dates[i], score, event: { date: dates[i], target: share }, longShare: share, note: score === null ? 'failed forecast: held' : undefined };
   });
-  return {
-    schedule: {
-      targets: decisions.map((d) => ({ date: d.boundary, longShare: d.longShare })),
-      reallocations: decisions.map((d) => d.event),
-      minShare: lo,
-      maxShare: hi,
-    },
-    decisions,
-    warnings,
-  };
+  return resultOf(decisions, lo, hi, warnings);
 }
 
 /**
