@@ -77,7 +77,7 @@ export const EnvConfigSchema = z
 export type EnvConfig = z.infer<typeof EnvConfigSchema>;
 export type EnvConfigInput = z.input<typeof EnvConfigSchema>;
 
-/** The original environment as the paper's trading scripts drive it (turbulence threshold 70 on VIX). */
+/** The original environment with its defaults (no turbulence threshold: the paper trains without one; `evaluate` and `compare` trade with 70 on VIX). */
 export const PAPER_PRESET: EnvConfigInput = {};
 
 /** Realism the paper lacks: loan interest, borrow fees, slippage, next-open fills, wipe-out termination. */

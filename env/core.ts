@@ -979,8 +979,6 @@ export class MarginCore {
     else throw new Error('reallocate: give a target long share or a change');
     target = Math.min(maxShare, target);
     target = Math.max(minShare, target);
-    const sellFee = this.sellFee;
-    const buyFee = this.buyFee;
     let forced = 0;
     let longDiff = this.longEquity - target * sumEquity;
     let moved: number;
@@ -995,15 +993,11 @@ export class MarginCore {
           const i = order[k];
           // utils.sell_long_stock: sells the whole holding, no gate, no turbulence test.
           const h = this.holdings[i];
-          const p = this.prices[i];
-          const sold = Math.abs(h) < h ? Math.abs(h) : h;
-          this.cash += p * sold * (1 - sellFee);
-          this.longEquity -= p * sold * sellFee;
-          this.holdings[i] -= sold;
-          this.counters.fees += p * sold * sellFee;
-          this.counters.tradedValue += p * Math.abs(sold);
-          if (sold !== 0) forced++;
-          if (this.trace) this.trace.trades.push({ op: 'SL', i, requested: h, delta: -sold, ctx: 'R' });
+          if (h !== 0) {
+            this.applySellLong(i, h);
+            forced++;
+          }
+          if (this.trace) this.trace.trades.push({ op: 'SL', i, requested: h, delta: -h, ctx: 'R' });
           threshold = this.cash - this.loan;
           longDiff = this.longEquity - (this.longEquity + this.shortEquity) * target;
           if (threshold >= longDiff) break;
@@ -1026,19 +1020,13 @@ export class MarginCore {
         for (let i = 0; i < n; i++) if (market[i] < 0) count++;
         for (let k = count - 1; k >= 0; k--) {
           const i = order[k];
-          const h = this.holdings[i];
-          const p = this.prices[i];
-          const want = Math.abs(h);
-          const bought = want < Math.abs(h) ? want : Math.abs(h);
-          const amount = p * bought;
-          this.limit += amount;
-          this.credit -= amount * buyFee;
-          this.shortEquity -= amount * buyFee;
-          this.holdings[i] += bought;
-          this.counters.fees += amount * buyFee;
-          this.counters.tradedValue += amount;
-          if (bought !== 0) forced++;
-          if (this.trace) this.trace.trades.push({ op: 'BS', i, requested: want, delta: bought, ctx: 'R' });
+          // utils.buy_short_stock: covers the whole position.
+          const bought = Math.abs(this.holdings[i]);
+          if (bought !== 0) {
+            this.applyCover(i, bought);
+            forced++;
+          }
+          if (this.trace) this.trace.trades.push({ op: 'BS', i, requested: bought, delta: bought, ctx: 'R' });
           threshold = this.limit / 2;
           longDiff = this.longEquity - (this.longEquity + this.shortEquity) * target;
           shortDiff = Math.abs(longDiff);

@@ -199,23 +199,29 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   const frame = buildMarketFrame({ start: trade.start, end: trade.end, tickers: PAPER_TICKERS });
   const perSeed: CompareResult['perSeed'] = {};
   const equityBySeed: Record<string, number[][]> = {};
-  let dates: string[] = [];
+  // Every episode covers the whole frame, so one benchmark series serves every arm and seed.
+  const dates = frame.dates;
+  const bench = benchmarkOn(dates, 1_000_000);
   for (const [k, seed] of cfg.seeds.entries()) {
     const policy = loadPolicy(agentDirs[k]);
     const envCfg = { ...runEnvConfig(agentDirs[k]), turbulenceThreshold: cfg.turbulence };
     for (const arm of arms) {
       const ev = evaluateEpisode(policy, frame, envCfg, { schedule: arm.schedule });
       const rows: DailyRow[] = ev.rows;
-      dates = rows.map((r) => r.date);
+      if (rows.length < dates.length) {
+        // The episode ended early (negative short equity, wipe-out): the account stays as it ended.
+        warnings.push(`${arm.name} seed ${seed}: the episode ended on ${rows[rows.length - 1].date} (${ev.endedBy}); its equity is held flat to the end`);
+        const last = rows[rows.length - 1];
+        for (let d = rows.length; d < dates.length; d++) rows.push({ ...last, date: dates[d], reward: 0, reallocated: false });
+      }
       const equity = rows.map((r) => r.equity);
-      const bench = benchmarkOn(dates, equity[0]);
-      writeFileAtomic(join(out, 'episodes', `${arm.name.replace(':', '-')}-seed${seed}.csv`), dailyRowsToCsv(rows, { dji: bench.values }));
+      const dji = bench.values.map((v) => (v / 1_000_000) * equity[0]);
+      writeFileAtomic(join(out, 'episodes', `${arm.name.replace(':', '-')}-seed${seed}.csv`), dailyRowsToCsv(rows, { dji }));
       (perSeed[arm.name] ??= {})[seed] = { ...perfStats(equity), ...tradingStats(logOf(rows)) } as never;
       (equityBySeed[arm.name] ??= []).push(equity);
     }
     log(`evaluated seed ${seed}: ${arms.map((a) => `${a.name} ${fmtPct(perSeed[a.name][seed].annualReturn)}`).join(', ')}`);
   }
-  const bench = benchmarkOn(dates, 1_000_000);
   perSeed['DJIA'] = Object.fromEntries(cfg.seeds.map((s) => [s, perfStats(bench.values) as never]));
 
   // 5. Tables, paired differences, chart, report.

@@ -151,7 +151,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--episode-length <n>', 'steps per episode (default: the whole period)')
     .option('--random-start', 'start each episode on a random day of the period')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
-    .option('--config <file>', 'JSON with any of these fields plus "env" and "agent" overrides; flags given explicitly win')
+    .option('--config <file>', 'JSON with preset, train, seed, timesteps, numEnvs, episodeLength, randomStart, backend, plus "env" and "agent" overrides; flags given explicitly win')
     .requiredOption('--out <dir>', 'run folder, e.g. checkpoints/ppo-paper-s0')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .addHelpText(
@@ -193,7 +193,7 @@ export function registerTrainCommands(program: Command): void {
     .description('evaluate a trained agent (deterministic policy) over a trade period: metrics JSON, a daily account CSV, and the DJIA buy-and-hold benchmark side by side')
     .requiredOption('--checkpoint <dir>', 'run folder written by "marginlab train"')
     .option('--trade <range>', 'trade period START:END, inclusive', '2020-05-01:2024-03-28')
-    .option('--ratio-schedule <file>', 'long-short ratio schedule JSON ({targets, reallocations}) to inject, e.g. from "marginlab forecast"')
+    .option('--ratio-schedule <file>', 'long-short ratio schedule JSON ({targets, reallocations}) to inject, e.g. schedules/NAME.json of a "marginlab compare" run')
     .option('--turbulence <x|off>', 'turbulence threshold on VIX during trading (the paper: 70)', '70')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
     .option('--out <dir>', 'output folder (default: <checkpoint>/eval-<start>_<end>)')
