@@ -21,8 +21,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
-export type BackendPref = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
-export const BACKEND_PREFS: readonly BackendPref[] = ['auto', 'wasm', 'cpu', 'tensorflow'];
+import { BACKEND_PREFS, type BackendPref } from './backend-names.ts';
+
+export { BACKEND_PREFS, type BackendPref };
 
 let wasmPathsSet = false;
 let tfjsNodeTried: { ok: boolean; reason: string } | null = null;

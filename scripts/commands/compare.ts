@@ -18,8 +18,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { BACKEND_PREFS, initBackend, type BackendPref } from '../../agents/backend.ts';
-import { loadPolicy } from '../../agents/checkpoint.ts';
+import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
 import { dailyRowsToCsv, evaluateEpisode, type DailyRow } from '../../agents/evaluate.ts';
 import { writeFileAtomic } from '../../agents/io.ts';
 import { codeVersion, packageVersions } from '../../agents/run-folder.ts';
@@ -112,6 +111,9 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   const out = cfg.out;
   for (const sub of ['agents', 'forecasts', 'schedules', 'episodes']) mkdirSync(join(out, sub), { recursive: true });
   const started = new Date().toISOString();
+  // TensorFlow.js loads only when this command runs (it costs ~0.3 s at start-up of every command).
+  const { initBackend } = await import('../../agents/backend.ts');
+  const { loadPolicy } = await import('../../agents/checkpoint.ts');
   const backend = await initBackend(cfg.backend);
   writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   const manifest = {

@@ -2,12 +2,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { A2C_PRESETS, trainA2C } from '../../agents/a2c.ts';
-import { BACKEND_PREFS, initBackend, type BackendPref } from '../../agents/backend.ts';
-import { loadPolicy } from '../../agents/checkpoint.ts';
+import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
 import { dailyRowsToCsv, evaluateEpisode } from '../../agents/evaluate.ts';
 import { writeFileAtomic } from '../../agents/io.ts';
-import { trainPPO } from '../../agents/ppo/train.ts';
 import { EnvConfigSchema, envConfig, type EnvConfig, type EnvConfigInput } from '../../env/config.ts';
 import { MarginVecEnv } from '../../env/vector-env.ts';
 import { buildMarketFrame, loadBenchmark, PAPER_TICKERS } from '../../src/data/build.ts';
@@ -89,6 +86,9 @@ export async function runTraining(given: TrainRun, out: string, opts: { resume?:
   const envCfg = trainEnvConfig(run);
   const frame = buildMarketFrame({ start: range.start, end: range.end, tickers: PAPER_TICKERS });
   const vecEnv = new MarginVecEnv(frame, envCfg, { numEnvs: run.numEnvs, randomStart: run.randomStart, episodeLength: run.episodeLength });
+  // TensorFlow.js loads only when a command trains or evaluates (it costs ~0.3 s at start-up).
+  const { A2C_PRESETS, trainA2C } = await import('../../agents/a2c.ts');
+  const { trainPPO } = await import('../../agents/ppo/train.ts');
   const agent: Record<string, unknown> = { ...(run.preset === 'margintrader' ? A2C_PRESETS.margintrader : {}), ...run.agent, seed: run.seed };
   if (run.timesteps !== undefined) agent.totalTimesteps = run.timesteps;
   mkdirSync(out, { recursive: true });
@@ -222,6 +222,8 @@ export function loadScheduleFlag(path: string): RatioSchedule {
 
 /** Evaluate the run folder's policy over `range`; returns the summary and the daily CSV (agent + DJIA). */
 export async function evaluateRun(dir: string, range: { start: string; end: string }, opts: { schedule?: RatioSchedule | null; turbulence?: number | null; backend?: BackendPref } = {}) {
+  const { initBackend } = await import('../../agents/backend.ts');
+  const { loadPolicy } = await import('../../agents/checkpoint.ts');
   await initBackend(opts.backend ?? 'auto');
   const policy = loadPolicy(dir);
   const cfg = { ...runEnvConfig(dir), turbulenceThreshold: opts.turbulence === undefined ? 70 : opts.turbulence };
