@@ -11,7 +11,7 @@ export { BundledSources } from './context/bundled.ts';
 export { MacroContextSource, DEFAULT_MACRO_SERIES } from './context/macro.ts';
 export { NewsContextSource } from './context/news.ts';
 export { PaperPromptSource, PAPER_NOT_POINT_IN_TIME } from './context/paper.ts';
-export { extendIndex, loadBundledPrices, loadClosePanel, loadIndexSeries } from './context/price-files.ts';
+export { closePanelOf, DOW30_TICKERS, loadBundledPrices } from './context/price-files.ts';
 export { PricesContextSource, summarisePrices, type ClosePanel, type IndexSeries, type PriceSummary } from './context/prices.ts';
 export { SOURCE_NAMES, type Context, type ContextSource, type SourceName } from './context/types.ts';
 export { parseDecisionDates } from './dates.ts';

@@ -12,7 +12,7 @@ import { PricesContextSource, type ClosePanel, type IndexSeries } from './prices
 import type { ContextSource, SourceName } from './types.ts';
 
 export interface BundledSourcesOptions {
-  /** Folder with the data files (default: MARGINLAB_DATA_DIR or the repository's data/). */
+  /** Folder with the data files (default: the repository's data/). */
   dataDir?: string;
   /** News file for the news source (CSV or JSONL); the bundle has none. */
   newsFile?: string;

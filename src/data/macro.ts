@@ -23,10 +23,10 @@
  *
  * Revisions are not modelled (no ALFRED vintages): a visible value is the latest vintage's value.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLED_DATA_DIR } from './checksums.ts';
+import { readTextFile } from './csv.ts';
 
 export type MacroFrequency = 'D' | 'W' | 'M' | 'Q';
 
@@ -50,29 +50,26 @@ export const SERIES_LAG_OVERRIDES: Readonly<Record<string, ReleaseLag>> = {
   USREC: { unit: 'months', afterPeriodEnd: 12 },
 };
 
-/** The repository's bundled data folder, resolved from this file (works from any working directory). */
+/** The repository's bundled data folder (one definition: src/data/checksums.ts). */
 export function repoDataDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
+  return BUNDLED_DATA_DIR;
 }
 
 /**
- * Path of a bundled data file: `<dir>/<name>.gz` if present, else `<dir>/<name>`. `dir` defaults to
- * `MARGINLAB_DATA_DIR` or the repository's `data/`.
+ * Path of a data file: `<dir>/<name>.gz` if present, else `<dir>/<name>`. `dir` defaults to the
+ * repository's `data/`, as for every other loader.
  */
 export function bundledDataPath(name: string, dir?: string): string {
-  const base = dir ?? process.env.MARGINLAB_DATA_DIR ?? repoDataDir();
+  const base = dir ?? BUNDLED_DATA_DIR;
   const gz = join(base, name.endsWith('.gz') ? name : `${name}.gz`);
   if (existsSync(gz)) return gz;
   const plain = join(base, name.replace(/\.gz$/, ''));
   if (existsSync(plain)) return plain;
-  throw new Error(`data file not found: looked for ${gz} and ${plain} (set --data-dir or MARGINLAB_DATA_DIR)`);
+  throw new Error(`data file not found: looked for ${gz} and ${plain} (check --data-dir)`);
 }
 
-/** Reads a text file, gunzipping it when the name ends in `.gz`. */
-export function readDataText(path: string): string {
-  const bytes = readFileSync(path);
-  return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-}
+/** Reads a text file, gunzipping it when it is gzip (the data layer's reader). */
+export const readDataText = readTextFile;
 
 export interface MacroSeries {
   id: string;
