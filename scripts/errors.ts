@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIsoDate } from '../src/data/csv.ts';
 
 /** An error caused by the user's input (a flag, a file): printed as one line, without a stack trace. */
 export class UserError extends Error {
@@ -21,9 +22,7 @@ export function numberFlag(name: string, value: string | undefined, opts: { inte
 }
 
 export function dateFlag(name: string, value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw new UserError(`--${name}: expected a date YYYY-MM-DD, got "${value}"`);
-  }
+  if (!isIsoDate(value)) throw new UserError(`--${name}: expected a date YYYY-MM-DD, got "${value}"`);
   return value;
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isIsoDate } from './data/csv.ts';
 
 /**
  * A long-short ratio schedule: the one thing an overlay hands to the environment.
@@ -33,7 +34,7 @@ export interface RatioSchedule {
 }
 
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isIsoDate, 'expected a real date YYYY-MM-DD');
 
 export const RatioScheduleSchema = z
   .object({
