@@ -154,6 +154,8 @@ export class MarginCore {
   private readonly sortedKeys: Float64Array;
   private readonly positionOf: Int32Array;
   private readonly keyMul: number;
+  /** Largest |action| for which keys and their differences stay inside int32. */
+  private readonly intKeyLimit: number;
   private readonly nzIdx: Int32Array;
   private readonly sortScratch: { idx: Int32Array; stack: Int32Array; leaves: Int32Array };
   private readonly posIdx: Int32Array;
@@ -187,6 +189,7 @@ export class MarginCore {
     this.sortedKeys = new Float64Array(n);
     this.positionOf = new Int32Array(n);
     this.keyMul = 2 ** Math.ceil(Math.log2(n + 1));
+    this.intKeyLimit = Math.floor(2 ** 29 / this.keyMul) - 2;
     this.nzIdx = new Int32Array(n);
     this.sortScratch = { idx: new Int32Array(n), stack: new Int32Array(192), leaves: new Int32Array(1 + 3 * (n + 1)) };
     this.posIdx = new Int32Array(n);
@@ -534,22 +537,39 @@ export class MarginCore {
     // unpredictable, and mispredicted branches, not arithmetic, dominate a sort of a dozen values.
     let nn = 0;
     let np = 0;
+    let big = false;
+    const lim = this.intKeyLimit;
     for (let i = 0; i < n; i++) {
       const v = act[i];
       nk[nn] = v * M + i;
       pk[np] = -v * M + i; // descending by value
-      nn += (v < 0) as unknown as number;
-      np += (v > 0) as unknown as number;
+      // Sign bits as 0/1, no branches (exact while |v| stays well inside int32, checked below).
+      nn += (v | 0) >>> 31;
+      np += (-v | 0) >>> 31;
+      big = big || v > lim || v < -lim;
+    }
+    if (big) {
+      // Huge share counts (e.g. covering a huge short under turbulence): the same compaction with comparisons.
+      nn = 0;
+      np = 0;
+      for (let i = 0; i < n; i++) {
+        const v = act[i];
+        if (v < 0) nk[nn++] = v * M + i;
+        else if (v > 0) pk[np++] = -v * M + i;
+      }
     }
     this.nNeg = nn;
     this.nPos = np;
     const neg = this.negIdx;
     const pos = this.posIdx;
     const ks = this.sortedKeys;
+    // Counting ranks: keys are distinct integers, so rank = number of smaller keys. The int32 sign bit of
+    // the difference avoids a branch per comparison.
     for (let a = 0; a < nn; a++) {
       const ka = nk[a];
       let r = 0;
-      for (let b = 0; b < nn; b++) r += (nk[b] < ka) as unknown as number;
+      if (big) for (let b = 0; b < nn; b++) r += nk[b] < ka ? 1 : 0;
+      else for (let b = 0; b < nn; b++) r += ((nk[b] - ka) | 0) >>> 31;
       ks[r] = ka;
     }
     let tie = false;
@@ -563,7 +583,8 @@ export class MarginCore {
     for (let a = 0; a < np; a++) {
       const ka = pk[a];
       let r = 0;
-      for (let b = 0; b < np; b++) r += (pk[b] < ka) as unknown as number;
+      if (big) for (let b = 0; b < np; b++) r += pk[b] < ka ? 1 : 0;
+      else for (let b = 0; b < np; b++) r += ((pk[b] - ka) | 0) >>> 31;
       ks[r] = ka;
     }
     prev = NaN;

@@ -246,17 +246,20 @@ describe('execution order with ties', () => {
 });
 
 describe('execution order of a leg equals numpy argsort order (property, with many ties)', () => {
-  it('sells ascending and buys descending in numpy tie order', async () => {
+  it.each([
+    ['small share counts (int32 fast path)', 3],
+    ['huge share counts (comparison path)', 3e8],
+  ])('sells ascending and buys descending in numpy tie order: %s', async (_label, hmax) => {
     const fc = (await import('fast-check')).default;
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 27, maxLength: 27 }), (ints) => {
         // every stock held long, so the whole net action goes to the long leg; plenty of cash for every buy
-        const c = new MarginCore(27, envConfig('paper', { hmax: 3 }));
-        c.restoreAccount([1e9, 0, 1e9, 1e9, 1.5e9, 5e8], new Array(27).fill(1000), new Array(27).fill(10));
+        const c = new MarginCore(27, envConfig('paper', { hmax }));
+        c.restoreAccount([1e20, 0, 1e20, 1e9, 1.5e9, 5e8], new Array(27).fill(1e9), new Array(27).fill(10));
         c.trace = { trades: [], margin: [] };
         const actions = [...ints.map((x) => x / 3), ...new Array(27).fill(0)];
         c.trade(actions);
-        const la = Float64Array.from(ints.map((x) => Math.trunc((x / 3) * 3)));
+        const la = Float64Array.from(ints.map((x) => Math.trunc((x / 3) * hmax)));
         const order = Array.from(argsort(la));
         const expectedSells = order.filter((i) => la[i] < 0);
         const expectedBuys = [...order].reverse().filter((i) => la[i] > 0);
