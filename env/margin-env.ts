@@ -28,6 +28,23 @@ import type { Env, ResetResult, StepResult } from './types.ts';
  */
 const OBS_PER_SLAB = 256;
 
+/** Per-day views of a frame's close and indicator rows, made once per frame and shared by every env on it. */
+const ROW_VIEWS = new WeakMap<MarketFrame, { close: Float64Array[]; indicators: Float64Array[] }>();
+function rowViews(frame: MarketFrame): { close: Float64Array[]; indicators: Float64Array[] } {
+  let v = ROW_VIEWS.get(frame);
+  if (!v) {
+    const T = frame.dates.length;
+    const n = frame.tickers.length;
+    const kn = frame.indicatorNames.length * n;
+    v = {
+      close: Array.from({ length: T }, (_, t) => frame.close.subarray(t * n, (t + 1) * n)),
+      indicators: Array.from({ length: T }, (_, t) => frame.indicators.subarray(t * kn, (t + 1) * kn)),
+    };
+    ROW_VIEWS.set(frame, v);
+  }
+  return v;
+}
+
 export function obsRatioSlot(n: number, k: number): number {
   return 6 + 2 * n + k * n;
 }
@@ -142,6 +159,8 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   private readonly riskSeries: Float64Array;
   private initialEquity = 0;
   private readonly reuseBuffer: Float64Array | null;
+  private readonly closeRows: Float64Array[];
+  private readonly indicatorRows: Float64Array[];
   private slab = new Float64Array(0);
   private slabUsed = OBS_PER_SLAB;
   private readonly result: AdvanceResult = { reward: 0, rewardRaw: 0, sharpe: 0, terminated: false, truncated: false };
@@ -176,6 +195,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     this.sharpe = new RollingSharpe(this.cfg.sharpeWindow, this.cfg.periodsPerYear);
     this.schedule = opts.schedule ?? null;
     this.macdGate = this.cfg.macdTradableGate && frame.indicatorNames[0] === 'macd';
+    ({ close: this.closeRows, indicators: this.indicatorRows } = rowViews(frame));
     this.reuseBuffer = opts.reuseObservation ? new Float64Array(this.obsDim) : null;
     this.riskSeries = this.cfg.riskIndicator === 'vix' ? frame.vix : frame.turbulence;
   }
@@ -409,17 +429,13 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     out[offset + 3] = core.limit;
     out[offset + 4] = core.credit;
     out[offset + 5] = core.shortEquity;
-    const close = this.frame.close;
-    const co = t * n;
-    for (let i = 0; i < n; i++) out[offset + 6 + i] = close[co + i];
+    // Per-day views of the frame's rows, made once: copying a row is then one typed-array set.
+    out.set(this.closeRows[t], offset + 6);
     const h = core.holdings;
     for (let i = 0; i < n; i++) out[offset + 6 + n + i] = h[i];
     const kn = this.k * n;
-    const ind = this.frame.indicators;
-    const io = t * kn;
     const base = offset + 6 + 2 * n;
-    if (out instanceof Float64Array) out.set(ind.subarray(io, io + kn), base);
-    else for (let j = 0; j < kn; j++) out[base + j] = ind[io + j];
+    out.set(this.indicatorRows[t], base);
     if (this.cfg.observeRatio) {
       const total = core.longEquity + core.shortEquity;
       out[base + kn] = total !== 0 ? core.longEquity / total : 0;
