@@ -5,6 +5,7 @@
  * vendor states only loosely. Matching is exact, then by the longest known prefix (dated snapshots).
  */
 import { z } from 'zod';
+import { addMonths } from '../src/dates.ts';
 
 export interface ModelCutoff {
   /** Last month of the training data, YYYY-MM. */
@@ -54,9 +55,7 @@ export function resolveModelCutoff(model: string, flag?: string): ModelCutoff | 
 
 /** First day of the month after the cutoff month: the first date the model cannot know about. */
 function firstUnknownDay(month: string): string {
-  const y = Number(month.slice(0, 4));
-  const m = Number(month.slice(5, 7));
-  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+  return addMonths(`${month}-01`, 1);
 }
 
 /** Decision dates that fall before the end of the cutoff month: the model may know what followed them. */

@@ -24,7 +24,7 @@ import { writeFileAtomic } from '../../agents/io.ts';
 import { codeVersion, packageVersions } from '../../agents/run-folder.ts';
 import { BundledSources } from '../../overlays/context/bundled.ts';
 import type { SourceName } from '../../overlays/context/types.ts';
-import { parseDecisionDates } from '../../overlays/dates.ts';
+import { addDays, parseDecisionDates } from '../../overlays/dates.ts';
 import { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
 import { collectForecasts } from '../../overlays/run.ts';
 import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
@@ -88,11 +88,6 @@ function log(line: string): void {
   process.stderr.write(`[compare] ${line}\n`);
 }
 
-function dayAfter(iso: string): string {
-  const d = new Date(`${iso}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
 
 
 function stage2(records: readonly SignalRecord[], cfg: CompareConfig, period: { start: string; endExclusive: string }): Stage2Result {
@@ -148,7 +143,7 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   // 2. Stage 1: forecasts on the decision dates (quarterly through the trade period), point in time.
   const decisionDates = parseDecisionDates(`quarterly:${trade.start}:${trade.end}`);
   const data = new BundledSources();
-  const period = { start: trade.start, endExclusive: dayAfter(trade.end) };
+  const period = { start: trade.start, endExclusive: addDays(trade.end, 1) };
   const arms: Arm[] = [{ name: 'no-overlay', schedule: null, origin: 'fixed 1:1 split, one continuous episode', cheating: false }];
   const control = zeroChangeSchedule({ start: period.start, end: period.endExclusive, freqMonths: cfg.freqMonths });
   writeFileAtomic(join(out, 'schedules', 'control-c0.json'), JSON.stringify(control, null, 2) + '\n');

@@ -3,6 +3,9 @@ import { relative, isAbsolute } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { isIsoDate } from '../dates.ts';
+
+export { isIsoDate };
 
 /**
  * Loaders for the long-format CSV files in data/ (one row per date × instrument or series).
@@ -69,19 +72,6 @@ export function displayName(path: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Field schemas. Each failing field reports what it expected; the loader adds file, line, column.
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a real calendar date written YYYY-MM-DD (rejects 2021-02-30 and 2021-13-01). */
-export function isIsoDate(s: string): boolean {
-  const m = ISO_DATE.exec(s);
-  if (!m) return false;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const probe = new Date(Date.UTC(y, mo - 1, d));
-  return probe.getUTCFullYear() === y && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
-}
 
 const EXPECT_DATE = 'a real date written YYYY-MM-DD';
 const EXPECT_POSITIVE = 'a positive number';

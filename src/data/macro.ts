@@ -25,6 +25,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { addDays, addMonths, isIsoDate } from '../dates.ts';
 import { BUNDLED_DATA_DIR } from './checksums.ts';
 import { readTextFile } from './csv.ts';
 
@@ -94,29 +95,9 @@ export interface LoadMacroOptions {
   lagOverrides?: Record<string, ReleaseLag>;
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function isIsoDate(s: string): boolean {
-  if (!ISO_DATE.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
-function isoFromUtc(y: number, m0: number, d: number): string {
-  return new Date(Date.UTC(y, m0, d)).toISOString().slice(0, 10);
-}
-
-function addDays(iso: string, days: number): string {
-  const d = new Date(`${iso}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** First day of the month `months` after the month containing `iso`. */
 function firstOfMonthAfter(iso: string, months: number): string {
-  const y = Number(iso.slice(0, 4));
-  const m0 = Number(iso.slice(5, 7)) - 1;
-  return isoFromUtc(y, m0 + months, 1);
+  return addMonths(`${iso.slice(0, 7)}-01`, months);
 }
 
 /** The first date an observation labelled `label` may be used, under `lag`. */

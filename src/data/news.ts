@@ -9,6 +9,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
+import { isIsoDate } from '../dates.ts';
 import { readDataText } from './macro.ts';
 
 export interface NewsItem {
@@ -18,13 +19,7 @@ export interface NewsItem {
   source?: string;
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-const isoDate = z.string().refine((s) => {
-  if (!ISO_DATE.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}, 'expected a calendar date YYYY-MM-DD');
+const isoDate = z.string().refine(isIsoDate, 'expected a calendar date YYYY-MM-DD');
 
 /** One news row, as validated from either file format. */
 export const NewsItemSchema = z
