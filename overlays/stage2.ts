@@ -173,8 +173,12 @@ export function zeroChangeSchedule(options: Omit<PaperRuleOptions, 'onFailure' |
 
 export type Stage2Rule = { rule: 'paper' } & PaperRuleOptions | ({ rule: 'direct' } & DirectMappingOptions);
 
-/** Reads a signals file and builds the schedule: the one call `compare` needs. */
+/** The schedule from forecasts under either rule. */
+export function scheduleFor(points: readonly ForecastPoint[], options: Stage2Rule): Stage2Result {
+  return options.rule === 'paper' ? paperRuleSchedule(points, options) : directMappingSchedule(points, options);
+}
+
+/** Reads a signals file and builds the schedule. */
 export function scheduleFromSignalsFile(path: string, options: Stage2Rule): Stage2Result {
-  const file = readSignals(path);
-  return options.rule === 'paper' ? paperRuleSchedule(file.latest, options) : directMappingSchedule(file.latest, options);
+  return scheduleFor(readSignals(path).latest, options);
 }

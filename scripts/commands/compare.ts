@@ -28,7 +28,7 @@ import { addDays, parseDecisionDates } from '../../overlays/dates.ts';
 import { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
 import { collectForecasts } from '../../overlays/run.ts';
 import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
-import { directMappingSchedule, paperRuleSchedule, zeroChangeSchedule, type Stage2Result } from '../../overlays/stage2.ts';
+import { scheduleFor, zeroChangeSchedule } from '../../overlays/stage2.ts';
 import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
 import { verifyBundledData } from '../../src/data/checksums.ts';
 import { perfStats, type PerfStats } from '../../src/metrics/perf.ts';
@@ -37,7 +37,7 @@ import { tradingStats } from '../../src/metrics/trading.ts';
 import { lineChartSvg } from '../../src/report/svg.ts';
 import { comparisonTable, perfColumns, renderTable } from '../../src/report/table.ts';
 import type { RatioSchedule } from '../../src/schedule.ts';
-import { numberFlag, readConfigFile, UserError } from '../errors.ts';
+import { numberFlag, readConfigFile, UserError, withInterrupt } from '../errors.ts';
 import { offlineForecaster } from './forecast.ts';
 import { benchmarkOn, logOf, parseRangeFlag, runEnvConfig, runTraining, TrainRunSchema, TRAIN_PRESETS } from './train.ts';
 
@@ -89,12 +89,6 @@ function log(line: string): void {
 }
 
 
-
-function stage2(records: readonly SignalRecord[], cfg: CompareConfig, period: { start: string; endExclusive: string }): Stage2Result {
-  const points = records.map((r) => ({ date: r.date, score: r.score ?? null, confidence: r.confidence ?? null, failure: r.failure }));
-  const common = { start: period.start, end: period.endExclusive, freqMonths: cfg.freqMonths };
-  return cfg.rule === 'paper' ? paperRuleSchedule(points, common) : directMappingSchedule(points, common);
-}
 
 export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSignal } = {}): Promise<CompareResult> {
   const train = parseRangeFlag('train', cfg.train);
@@ -184,7 +178,7 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   for (const arm of arms) {
     if (!arm.name.startsWith('overlay:')) continue;
     const name = arm.name.slice('overlay:'.length);
-    const s2 = stage2(forecasts[name], cfg, period);
+    const s2 = scheduleFor(forecasts[name], { rule: cfg.rule, start: period.start, end: period.endExclusive, freqMonths: cfg.freqMonths });
     arm.schedule = s2.schedule;
     for (const w of s2.warnings) warnings.push(`${name}: ${w}`);
     const explanations = new Map(forecasts[name].map((r) => [r.date, r]));
@@ -371,14 +365,7 @@ export function registerCompareCommand(program: Command): void {
       }
       for (const f of parsed.data.signals) if (!existsSync(f)) throw new UserError(`--signals: no such file ${f}`);
       const t0 = Date.now();
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\ninterrupt: finishing the current training update and writing a checkpoint (Ctrl-C again to abort now)\n');
-        controller.abort();
-        process.once('SIGINT', () => process.exit(130));
-      };
-      process.once('SIGINT', onSigint);
-      const res = await runCompare(parsed.data, { signal: controller.signal }).finally(() => process.off('SIGINT', onSigint));
+      const res = await withInterrupt('finishing the current training update and writing a checkpoint', (signal) => runCompare(parsed.data, { signal }));
       console.log(res.table);
       console.log('\npaired differences over the same seeds (95% t interval; n/a with one seed):');
       for (const [name, p] of Object.entries(res.paired)) {

@@ -13,7 +13,7 @@ import { parseDateRange } from '../../src/data/panel.ts';
 import { perfStats } from '../../src/metrics/perf.ts';
 import { tradingStats } from '../../src/metrics/trading.ts';
 import { loadRatioSchedule, type RatioSchedule } from '../../src/schedule.ts';
-import { numberFlag, readConfigFile, UserError } from '../errors.ts';
+import { numberFlag, readConfigFile, UserError, withInterrupt } from '../errors.ts';
 
 /**
  * Presets of a training run: `paper` and `realistic` name the env preset (algorithm defaults: SB3's);
@@ -175,15 +175,9 @@ export function registerTrainCommands(program: Command): void {
       if (o.randomStart) flags.randomStart = true;
       set('backend', 'backend', () => o.backend);
       const run = parseRun({ ...fromFile, ...flags }, typeof o.config === 'string' ? `--config ${o.config}` : 'flags');
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\ninterrupt: finishing the current update and writing a checkpoint (Ctrl-C again to abort now)\n');
-        controller.abort();
-        process.once('SIGINT', () => process.exit(130));
-      };
-      process.once('SIGINT', onSigint);
-      const res = await runTraining(run, o.out as string, { resume: Boolean(o.resume), signal: controller.signal });
-      process.off('SIGINT', onSigint);
+      const res = await withInterrupt('finishing the current update and writing a checkpoint', (signal) =>
+        runTraining(run, o.out as string, { resume: Boolean(o.resume), signal }),
+      );
       console.log(JSON.stringify({ runDir: res.runDir, algo: res.algo, backend: res.backend, updates: res.updates, totalUpdates: res.totalUpdates, globalStep: res.globalStep, finished: res.finished }));
       if (!res.finished) console.error(`stopped early: resume with  marginlab train --algo ${run.algo} --out ${o.out} --resume`);
     });
