@@ -7,14 +7,15 @@
  *   when the VecEnv supports it (`SnapshotVecEnv`), the env's own state.
  *
  * `loadPolicy(dir)` turns a checkpoint into a deterministic, tfjs-free `act(obs)`: Gaussian mean of the
- * observation normalised with the FROZEN training stats, clipped to the action bounds.
+ * observation normalised with the FROZEN training stats and the stored rule (pass-through slots, std floor;
+ * the legacy SB3 rule for checkpoints that predate it), clipped to the action bounds.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AleaState } from '../src/rng.ts';
 import { decodeJson, encodeJson, writeFileAtomic } from './io.ts';
 import { ActorCritic, type NetConfig } from './networks.ts';
-import { normalizeWith, type RewardScalerState, type RunningMeanStdState } from './normalize.ts';
+import { normalizeWith, obsRuleOf, type RewardScalerState, type RunningMeanStdState } from './normalize.ts';
 import type { OptimizerState } from './optim.ts';
 import { CHECKPOINT_FILE } from './run-folder.ts';
 
@@ -37,7 +38,11 @@ export interface Checkpoint {
   globalStep: number;
   params: Float32Array;
   optimizer: OptimizerState;
-  obsNorm: (RunningMeanStdState & { clip: number }) | null;
+  /**
+   * Normaliser stats and the rule they are applied with (normalize.ts). `stdFloor` and `passthrough` are
+   * absent in checkpoints written before the rule existed: those load with the legacy (SB3) rule.
+   */
+  obsNorm: (RunningMeanStdState & { clip: number; stdFloor?: number; passthrough?: number[] }) | null;
   rewardScaler: RewardScalerState | null;
   rng: Record<string, AleaState>;
   env: {
@@ -102,13 +107,13 @@ export interface Policy {
  */
 export function makePolicy(
   net: ActorCritic,
-  obsNorm: { mean: Float64Array; var: Float64Array; clip: number } | null,
+  obsNorm: { mean: Float64Array; var: Float64Array; clip: number; stdFloor?: number; passthrough?: ArrayLike<number> } | null,
   actionLow: Float64Array,
   actionHigh: Float64Array,
 ): Policy {
   const frozen = new ActorCritic(net.obsDim, net.actDim, net.cfg);
   frozen.setParams(net.params);
-  const stats = obsNorm ? { mean: obsNorm.mean.slice(), var: obsNorm.var.slice(), clip: obsNorm.clip } : null;
+  const stats = obsNorm ? { mean: obsNorm.mean.slice(), var: obsNorm.var.slice(), clip: obsNorm.clip, rule: obsRuleOf(obsNorm) } : null;
   const low = actionLow.slice();
   const high = actionHigh.slice();
   const O = net.obsDim;
@@ -120,7 +125,7 @@ export function makePolicy(
   };
   const input = (obs: Float32Array | Float64Array, n: number): Float32Array => {
     const x = new Float32Array(n * O);
-    if (stats) normalizeWith(stats.mean, stats.var, stats.clip, obs, n, x);
+    if (stats) normalizeWith(stats.mean, stats.var, stats.clip, obs, n, x, stats.rule);
     else x.set(obs);
     return x;
   };

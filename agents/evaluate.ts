@@ -53,7 +53,7 @@ export function evaluateEpisode(
 ): EvaluationResult {
   const env = new MarginTradingEnv(frame, cfg, { schedule: opts.schedule ?? null });
   let { observation, info } = env.reset({ options: { startDate: opts.start, endDate: opts.end, longShare: opts.longShare } });
-  const rows: DailyRow[] = [row(env, info.markDate, 0, false)];
+  const rows: DailyRow[] = [dailyRow(env, info.markDate, 0, false)];
   let endedBy = 'end_of_data';
   let after: number | null = null;
   for (;;) {
@@ -61,7 +61,7 @@ export function evaluateEpisode(
     observation = r.observation;
     // A reallocation happens before trading on its day: it belongs to the previous row's date.
     if (r.info.reallocation) rows[rows.length - 1].reallocated = true;
-    rows.push(row(env, r.info.markDate, r.reward, false));
+    rows.push(dailyRow(env, r.info.markDate, r.reward, false));
     if (r.terminated || r.truncated) {
       endedBy = r.info.reason ?? 'unknown';
       after = r.info.equityAfterTerminalRemargin ?? null;
@@ -71,7 +71,8 @@ export function evaluateEpisode(
   return { rows, endedBy, equityAfterTerminalRemargin: after };
 }
 
-function row(env: MarginTradingEnv, date: string, reward: number, reallocated: boolean): DailyRow {
+/** The account of `env` as one daily row (shared by agents and portfolio strategies). */
+export function dailyRow(env: MarginTradingEnv, date: string, reward: number, reallocated: boolean): DailyRow {
   const c = env.core;
   const total = c.longEquity + c.shortEquity;
   return {
@@ -110,4 +111,17 @@ export function dailyRowsToCsv(rows: DailyRow[], extra: Record<string, ArrayLike
 
 function snake(s: string): string {
   return s.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+}
+
+/** The daily account as the metrics' episode log (per-day traded value and fees from the cumulative counters). */
+export function episodeLogOf(rows: readonly Pick<DailyRow, 'date' | 'equity' | 'tradedValue' | 'fees' | 'marginCalls' | 'forcedTrades'>[]) {
+  const daily = (f: (r: (typeof rows)[number]) => number) => rows.map((r, i) => (i === 0 ? f(r) : f(r) - f(rows[i - 1])));
+  return {
+    dates: rows.map((r) => r.date),
+    equity: rows.map((r) => r.equity),
+    tradedValue: daily((r) => r.tradedValue),
+    fees: daily((r) => r.fees),
+    marginCalls: rows[rows.length - 1].marginCalls,
+    forcedTrades: rows[rows.length - 1].forcedTrades,
+  };
 }

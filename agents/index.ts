@@ -15,4 +15,20 @@ export { loadPolicy, loadCheckpoint, saveCheckpoint, makePolicy, type Policy, ty
 export { RunFolder, codeVersion, packageVersions, type Manifest } from './run-folder.ts';
 export { createProgress, type Progress, type ProgressMode } from './progress.ts';
 export { benchTrain, type BenchTrainOptions, type BenchTrainResult } from './bench.ts';
-export { TwoAssetDriftVecEnv, LeakedSignVecEnv, FreeVecEnv, evaluateEpisodes } from './toy-envs.ts';
+export { TwoAssetDriftVecEnv, LeakedSignVecEnv, RatioTargetVecEnv, FreeVecEnv, evaluateEpisodes } from './toy-envs.ts';
+export {
+  ConditionedVecEnv,
+  ConditioningSchema,
+  CONDITIONING_STREAM,
+  PAPER_GRID,
+  parseConditioning,
+  parseConditioningFlag,
+  RatioCurriculum,
+  ratioSlotsOf,
+  scheduleOf,
+  type ConditionedEnvState,
+  type ConditioningInput,
+  type ConditioningSpec,
+  type EpisodePlan,
+} from './conditioning.ts';
+export { DEFAULT_OBS_STD_FLOOR, LEGACY_OBS_RULE, normalizeWith, ObsNormalizer, obsRuleOf, type ObsNormRule } from './normalize.ts';

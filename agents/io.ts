@@ -3,12 +3,16 @@
  * rename) and JSON that carries typed arrays exactly (little-endian bytes in base64).
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { uniqueTempPath } from '../src/lock.ts';
 
-/** Writes `data` to `path` so that readers see either the old file or the whole new one, never a part. */
+/**
+ * Writes `data` to `path` so that readers see either the old file or the whole new one, never a part.
+ * The temp file's name carries the host, the pid and random bytes, so writers on hosts sharing the
+ * folder never collide.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now().toString(36)}`);
-  const fd = openSync(tmp, 'w');
+  const tmp = uniqueTempPath(path);
+  const fd = openSync(tmp, 'wx');
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;

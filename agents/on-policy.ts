@@ -14,6 +14,11 @@
  *   shuffle — PPO's minibatch permutations
  *   env     — the seed of the first VecEnv.reset (copy j gets seed + j); a resume without an env
  *             snapshot resets with a seed derived from (run seed, update index)
+ *   (conditioning — drawn by a ConditionedVecEnv, not here: its state travels in the env snapshot)
+ *
+ * Observation normalisation (normalize.ts): the env's ratio slots (`ratioSlotsOf`) pass through unchanged
+ * and every other feature's divisor is floored at 0.1; the rule is stored in checkpoints next to the
+ * stats, and a resume continues with the checkpoint's rule (the legacy SB3 rule for old checkpoints).
  *
  * What resume guarantees (see `TrainOptions.resume`):
  *   Always: the weights, optimiser moments and step count, normaliser statistics, reward-scaler returns,
@@ -33,7 +38,8 @@ import { initBackend, type BackendPref } from './backend.ts';
 import { loadCheckpoint, makePolicy, saveCheckpoint, type Checkpoint, type Policy } from './checkpoint.ts';
 import type { OnPolicyConfig } from './config-common.ts';
 import { ActorCritic, type NetConfig } from './networks.ts';
-import { ObsNormalizer, RewardScaler } from './normalize.ts';
+import { checkObsRule, DEFAULT_OBS_STD_FLOOR, obsRuleOf, ObsNormalizer, RewardScaler, type ObsNormRule } from './normalize.ts';
+import { ratioSlotsOf } from './conditioning.ts';
 import type { Optimizer, OptimizerState } from './optim.ts';
 import { collectRollout, ingestObservations, RolloutBuffer, RolloutScratch, type RolloutState } from './ppo/rollout.ts';
 import { createProgress, type ProgressMode } from './progress.ts';
@@ -77,6 +83,14 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Stop after the current update, write a checkpoint and return (finished: false). */
   signal?: AbortSignal;
+  /**
+   * Observation slots the normaliser passes through unchanged (normalize.ts). Default: the env's ratio
+   * slots (`ratioSlotsOf`: the margin env's current and target long share when observeRatio is on, or a
+   * VecEnv's own `ratioSlots`). On resume the checkpoint's rule is used instead.
+   */
+  obsPassthrough?: number[];
+  /** Lower bound of the normaliser's divisor (default DEFAULT_OBS_STD_FLOOR = 0.1; 0 = SB3's rule). On resume: the checkpoint's. */
+  obsStdFloor?: number;
   /**
    * Testing hook: return after this many updates in this call WITHOUT a final checkpoint, as if the
    * process had been killed (metrics lines past the last checkpoint stay behind for resume to cut).
@@ -132,7 +146,8 @@ export interface TrainResult<C> {
   metrics: UpdateMetrics[];
   net: ActorCritic;
   optimizer: OptimizerState;
-  obsNorm: { mean: Float64Array; var: Float64Array; count: number; clip: number } | null;
+  /** Final normaliser stats and the rule they are applied with (pass-through slots, std floor). */
+  obsNorm: ({ mean: Float64Array; var: Float64Array; count: number; clip: number } & ObsNormRule) | null;
   /** Deterministic policy over a frozen copy of the final weights and normaliser stats. */
   policy: Policy;
 }
@@ -245,7 +260,9 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
   // ---- state --------------------------------------------------------------------------------------
   const net = new ActorCritic(O, A, netConfigOf(cfg));
   const opt = alg.makeOptimizer(cfg, net.size);
-  const obsNorm = cfg.normalizeObs ? new ObsNormalizer(O, cfg.clipObs) : null;
+  const obsRule: ObsNormRule = { stdFloor: opts.obsStdFloor ?? DEFAULT_OBS_STD_FLOOR, passthrough: opts.obsPassthrough ?? ratioSlotsOf(env) };
+  checkObsRule(obsRule, O);
+  const obsNorm = cfg.normalizeObs ? new ObsNormalizer(O, cfg.clipObs, obsRule) : null;
   const rewardScaler = cfg.normalizeReward ? new RewardScaler(N, cfg.gamma, cfg.clipReward) : null;
   const buf = new RolloutBuffer(cfg.nSteps, N, O, A);
   const scratch = new RolloutScratch(N, O, A);
@@ -279,6 +296,9 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
     if (obsNorm) {
       if (!ck.obsNorm) throw new Error('cannot resume: config normalises observations but the checkpoint has no normaliser stats');
       obsNorm.rms.load(ck.obsNorm);
+      // The rule the run was started with (old checkpoints: the legacy SB3 rule), not today's default.
+      obsNorm.rule = obsRuleOf(ck.obsNorm);
+      if (ck.obsNorm.stdFloor === undefined) log(`[${alg.algo}] the checkpoint predates pass-through slots and the std floor: continuing with the legacy normalisation rule it was trained with`);
     }
     if (rewardScaler) {
       if (!ck.rewardScaler) throw new Error('cannot resume: config scales rewards but the checkpoint has no reward-scaler state');
@@ -313,7 +333,7 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
         agentConfig: cfg,
         seed: cfg.seed,
         backend,
-        configExtra: opts.configExtra,
+        configExtra: obsNorm ? { ...opts.configExtra, observationNormalization: { clip: obsNorm.clip, ...obsNorm.rule } } : opts.configExtra,
         data: opts.manifestData,
       });
     }
@@ -340,7 +360,7 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
       globalStep,
       params: net.params,
       optimizer: opt.state(),
-      obsNorm: obsNorm ? { ...obsNorm.rms.state(), clip: obsNorm.clip } : null,
+      obsNorm: obsNorm ? obsNorm.snapshot() : null,
       rewardScaler: rewardScaler ? rewardScaler.state() : null,
       rng: { sample: rngs.sample.state(), shuffle: rngs.shuffle.state(), env: rngs.env.state() },
       env: { lastObs: state.lastObs, snapshot: isSnapshotVecEnv(env) ? env.getState() : null },
@@ -415,7 +435,7 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
   if (finished && rf) rf.updateManifest((mf) => (mf.endTime = new Date().toISOString()));
   if (tf.memory().numTensors > 1000) log(`[${alg.algo}] warning: ${tf.memory().numTensors} tensors alive after training (leak?)`);
 
-  const obsStats = obsNorm ? { ...obsNorm.rms.state(), clip: obsNorm.clip } : null;
+  const obsStats = obsNorm ? obsNorm.snapshot() : null;
   return {
     algo: alg.algo,
     config: cfg,

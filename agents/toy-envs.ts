@@ -8,12 +8,17 @@
  * - LeakedSignVecEnv: one asset; observation column 0 equals the sign of the NEXT step's return (a leaked
  *   future feature). An agent that reads it earns E|r| per step; buy-and-hold earns μ. If a pipeline cannot
  *   exploit this, observations and rewards are misaligned somewhere.
+ * - RatioTargetVecEnv: the optimal action depends only on a ratio slot: observation [noise, noise, long
+ *   share, target long share f], reward −(a − (2f − 1))². f is drawn by a `RatioCurriculum`
+ *   (conditioning.ts) per episode and at its reallocation events, or fixed. An agent that ignores the slot
+ *   can at best play the mean of 2f − 1.
  * - FreeVecEnv: an env that costs (almost) nothing, with the margin env's sizes by default (obs 284,
  *   actions 54), for measuring the agent's own speed.
  */
 import type { EpisodeSummary, VecEnv, VecStepResult } from '../env/types.ts';
 import { box, type Box } from '../env/spaces.ts';
 import { Rng, type AleaState } from '../src/rng.ts';
+import type { RatioCurriculum } from './conditioning.ts';
 
 /** One standard normal from two uniforms (no cached spare, so the stream state is the whole state). */
 function gauss(rng: Rng): number {
@@ -202,6 +207,76 @@ export class LeakedSignVecEnv extends ToyVecEnv {
     const r = a[0] * c.x[0];
     this.draw(c);
     return r;
+  }
+}
+
+export interface RatioTargetOptions {
+  numEnvs?: number;
+  episodeLength?: number;
+  /** Draws f at every episode start and at its reallocation events (geometric gaps). */
+  curriculum?: RatioCurriculum;
+  /** Or a fixed target long share for every episode (evaluation); default 0.5 without a curriculum. */
+  fixedTarget?: number;
+}
+
+/**
+ * Observation (4): [N(0,1), N(0,1), long share (= f), target long share f]; slots 2 and 3 are the ratio
+ * slots (`ratioSlots`, as the margin env's). Action (1) in [−1, 1]. Reward −(a − (2f − 1))²: the optimum
+ * a* = 2f − 1 earns 0. The curriculum's stream state is part of the snapshot.
+ */
+export class RatioTargetVecEnv extends ToyVecEnv {
+  readonly ratioSlots = [2, 3];
+  private readonly curriculum: RatioCurriculum | null;
+  private readonly fixedTarget: number;
+  constructor(o: RatioTargetOptions = {}) {
+    // x = [f, step of the next event (Infinity: none), noise 0, noise 1]
+    super(o.numEnvs ?? 1, 4, 1, o.episodeLength ?? 32, 4);
+    this.curriculum = o.curriculum ?? null;
+    this.fixedTarget = o.fixedTarget ?? 0.5;
+    if (!(this.fixedTarget > 0 && this.fixedTarget < 1)) throw new Error(`RatioTargetVecEnv: fixedTarget must be in (0, 1), got ${this.fixedTarget}`);
+  }
+  /** The reward-maximising action for target long share f. */
+  static optimalAction(f: number): number {
+    return 2 * f - 1;
+  }
+  protected begin(c: CopyState): void {
+    if (this.curriculum) {
+      c.x[0] = this.curriculum.drawShare();
+      c.x[1] = this.curriculum.drawGap();
+    } else {
+      c.x[0] = this.fixedTarget;
+      c.x[1] = Infinity;
+    }
+    c.x[2] = gauss(c.rng);
+    c.x[3] = gauss(c.rng);
+  }
+  protected observe(c: CopyState, out: Float32Array): void {
+    out[0] = c.x[2];
+    out[1] = c.x[3];
+    out[2] = c.x[0];
+    out[3] = c.x[0];
+  }
+  protected transition(c: CopyState, a: Float32Array | Float64Array): number {
+    const d = a[0] - RatioTargetVecEnv.optimalAction(c.x[0]);
+    // The next step's observation: fresh noise, and a new target on an event day.
+    c.x[2] = gauss(c.rng);
+    c.x[3] = gauss(c.rng);
+    if (this.curriculum && c.t + 1 >= c.x[1]) {
+      c.x[0] = this.curriculum.drawShare();
+      c.x[1] = c.t + 1 + this.curriculum.drawGap();
+    }
+    return -d * d;
+  }
+  override getState(): unknown {
+    return { copies: super.getState(), curriculum: this.curriculum ? this.curriculum.state() : null };
+  }
+  override setState(state: unknown): void {
+    const s = state as { copies: unknown; curriculum: AleaState | null };
+    if (this.curriculum) {
+      if (!s.curriculum) throw new Error('RatioTargetVecEnv: the snapshot has no curriculum state');
+      this.curriculum.load(s.curriculum);
+    }
+    super.setState(s.copies);
   }
 }
 

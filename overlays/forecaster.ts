@@ -52,6 +52,8 @@ export interface ForecastOutcome {
   latencyMs: number;
   /** True when every reply came from the replay cache. */
   cached: boolean;
+  /** Problems that did not cost the answer (malformed token counts, a reply the cache could not store). */
+  warnings?: string[];
 }
 
 export interface Forecaster {

@@ -23,12 +23,12 @@ export { RecordingTransport, ReplayTransport, ResponseCache } from './providers/
 export { combineAnswers, EnsembleForecaster, type EnsembleMethod } from './providers/ensemble.ts';
 export { defaultChatParams, LlmForecaster } from './providers/llm.ts';
 export { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from './providers/offline.ts';
-export { OpenAITransport } from './providers/openai.ts';
+export { DEFAULT_MAX_REPLY_BYTES, normalizeBaseUrl, OpenAITransport } from './providers/openai.ts';
 export { OracleForecaster } from './providers/oracle.ts';
-export { FatalProviderError, RequestFailedError } from './providers/transport.ts';
+export { ConfigurationError, FatalProviderError, RequestFailedError } from './providers/transport.ts';
 export { labelOrderRobustness, shuffledLabelOrders } from './robustness.ts';
 export { collectForecasts, runForecasts, signalRecord, type ForecastRunSummary } from './run.ts';
-export { readSignals, SignalRecordSchema, SignalsWriter, successfulSignals, type SignalRecord } from './signals.ts';
+export { readSignals, SignalRecordSchema, SignalsWriter, sortSignalsFile, successfulSignals, type SignalRecord } from './signals.ts';
 export {
   boundaries,
   directMappingSchedule,

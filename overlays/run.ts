@@ -1,19 +1,28 @@
 /**
  * A stage-1 run: one forecast per decision date, written to a signals file as each completes.
  *
+ * One writer at a time: the run holds the signals file's lock (`<out>.lock`, src/lock.ts) from before it
+ * reads the file until it has finished writing it; a second run on the same file is refused with a
+ * LockedError naming the holder before it reads, builds or pays for anything.
+ *
  * Resumable: dates whose latest record in the output is a success are skipped; failed dates are tried
  * again (the new record supersedes the failure). Each record is appended and flushed when its forecast
- * completes, so a crash or an interrupt loses at most the requests in flight. Contexts for every pending
- * date are built before the first request, so a missing data source fails before anything is spent.
- * A rerun must use the same provider, model, source, format and label order as the file it extends.
+ * completes, so a crash or an interrupt loses at most the requests in flight; when the run ends (however
+ * it ends) the file is rewritten sorted by date, so the same run gives the same file whatever order
+ * answers arrived in (signals.ts). Contexts for every pending date are built before the first request, so
+ * a missing data source fails before anything is spent. A record that would not validate (a field the
+ * endpoint got wrong that slipped through) becomes that date's failure, with the answer kept in `raw`;
+ * it never aborts the run. A rerun must use the same provider, model, source, format and label order as
+ * the file it extends.
  */
 import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { acquireLock, type Lock } from '../src/lock.ts';
 import type { ReplyFormat } from './answer.ts';
 import type { Context, ContextSource, SourceName } from './context/types.ts';
 import { addUsage, NO_USAGE, type ForecastOutcome, type Forecaster, type Usage } from './forecaster.ts';
 import { LABELS, type Label } from './labels.ts';
-import { parseSignals, SignalsWriter, type SignalRecord } from './signals.ts';
+import { parseSignals, SignalRecordSchema, SignalsWriter, sortSignalsFile, UsageSchema, type SignalRecord } from './signals.ts';
 
 export interface ForecastRunOptions {
   dates: readonly string[];
@@ -30,8 +39,11 @@ export interface ForecastRunOptions {
   signal?: AbortSignal;
   /** fsync each record (default true). */
   durable?: boolean;
+  /** Called once the signals file's lock is held (e.g. to report a stale lock that was taken over). */
+  onLock?: (lock: Lock) => void;
   onStart?: (info: { pending: string[]; skipped: string[] }) => void;
-  onRecord?: (record: SignalRecord, progress: { done: number; total: number }) => void;
+  /** `cached`: every reply of this forecast came from the replay cache (nothing was spent on it). */
+  onRecord?: (record: SignalRecord, progress: { done: number; total: number; cached: boolean }) => void;
 }
 
 export interface ForecastRunSummary {
@@ -77,13 +89,42 @@ export function signalRecord(
     keyFactors: a?.keyFactors ?? [],
     usage: outcome.usage,
     latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
-    cached: outcome.cached,
     pointInTime: context.pointInTime && !forecaster.cheating,
     ...(isDefaultOrder(labelOrder) ? {} : { labelOrder: [...labelOrder!] }),
     ...(a ? {} : { failure: outcome.failure ?? 'unknown failure', raw: outcome.raw ?? [] }),
     ...(forecaster.cheating ? { cheating: true as const } : {}),
     ...(forecaster.modelCutoff !== undefined ? { modelCutoff: forecaster.modelCutoff } : {}),
+    ...(outcome.warnings && outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
   };
+}
+
+/**
+ * The record to write: `record` if it validates, else that date's failure saying which field was wrong,
+ * with the answer kept in `raw` (so nothing paid for is lost). Never throws for a bad field.
+ */
+export function recordOrFailure(record: SignalRecord, outcome: ForecastOutcome): SignalRecord {
+  const checked = SignalRecordSchema.safeParse(record);
+  if (checked.success) return checked.data;
+  const problems = checked.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`).join('; ');
+  const raw = [...(outcome.raw ?? []), ...(outcome.answer ? [JSON.stringify(outcome.answer)] : [])];
+  const failed: SignalRecord = {
+    ...record,
+    label: null,
+    score: null,
+    confidence: null,
+    explanation: null,
+    keyFactors: [],
+    usage: UsageSchema.safeParse(record.usage).success ? record.usage : { promptTokens: 0, completionTokens: 0, requests: 0, costUsd: null },
+    latencyMs: Number.isFinite(record.latencyMs) && record.latencyMs >= 0 ? record.latencyMs : 0,
+    failure: `the forecast could not be recorded as it came (${problems.slice(0, 500)}); the answer is kept in raw`,
+    raw,
+  };
+  delete failed.warnings;
+  const again = SignalRecordSchema.safeParse(failed);
+  if (!again.success) {
+    throw new Error(`${record.date}: cannot write a valid record (${again.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+  }
+  return again.data;
 }
 
 /** Throws when the existing file was written by a different configuration. */
@@ -102,6 +143,16 @@ function checkCompatible(existing: SignalRecord[], expected: Pick<SignalRecord, 
 }
 
 export async function runForecasts(options: ForecastRunOptions): Promise<ForecastRunSummary> {
+  const lock = acquireLock(options.out, { what: 'signals file' });
+  try {
+    options.onLock?.(lock);
+    return await runLocked(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(options: ForecastRunOptions): Promise<ForecastRunSummary> {
   const started = performance.now();
   const { forecaster, out } = options;
   const existing = existsSync(out) ? parseSignals(readFileSync(out, 'utf8'), out) : null;
@@ -182,14 +233,14 @@ export async function runForecasts(options: ForecastRunOptions): Promise<Forecas
       } finally {
         inner.signal.removeEventListener('abort', relay);
       }
-      const record = signalRecord(date, context, forecaster, options.format, options.labelOrder, outcome);
+      const record = recordOrFailure(signalRecord(date, context, forecaster, options.format, options.labelOrder, outcome), outcome);
       writer.append(record);
       summary.written++;
       if (record.failure !== undefined) summary.failures++;
-      if (record.cached) summary.cached++;
+      if (outcome.cached) summary.cached++;
       summary.usage = addUsage(summary.usage, record.usage);
-      if (!record.cached) summary.newUsage = addUsage(summary.newUsage, record.usage);
-      options.onRecord?.(record, { done: summary.skipped + summary.written, total: summary.total });
+      if (!outcome.cached) summary.newUsage = addUsage(summary.newUsage, record.usage);
+      options.onRecord?.(record, { done: summary.skipped + summary.written, total: summary.total, cached: outcome.cached });
     }
   };
 
@@ -199,6 +250,8 @@ export async function runForecasts(options: ForecastRunOptions): Promise<Forecas
   } finally {
     writer.close();
     options.signal?.removeEventListener('abort', stop);
+    // The stable order: sorted by date, however the run ended (still under the lock).
+    sortSignalsFile(out);
   }
   if (fatal !== null) throw fatal;
   summary.interrupted = options.signal?.aborted ?? false;
@@ -238,7 +291,7 @@ export async function collectForecasts(options: {
       const date = options.dates[i];
       const context = source.build(date);
       const outcome = await forecaster.forecast({ date, context, contextFor: (name) => sourceOf(name).build(date) });
-      records[i] = signalRecord(date, context, forecaster, options.format ?? null, options.labelOrder, outcome);
+      records[i] = recordOrFailure(signalRecord(date, context, forecaster, options.format ?? null, options.labelOrder, outcome), outcome);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, options.dates.length)) }, worker));

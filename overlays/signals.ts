@@ -2,15 +2,27 @@
  * The signals file: stage 1's output, stage 2's input. JSONL, one record per decision date:
  *
  *   {date, asOf, source, provider, model, format, promptHash, label, score, confidence, explanation,
- *    keyFactors, usage, latencyMs, cached, pointInTime, [labelOrder], [failure, raw], [cheating], [modelCutoff]}
+ *    keyFactors, usage, latencyMs, pointInTime, [labelOrder], [failure, raw], [cheating], [modelCutoff],
+ *    [warnings]}
  *
  * A failed forecast has label/score/confidence/explanation null plus `failure` and the `raw` replies.
- * Records are appended as they complete (resumable runs), so the file may be in completion order, and a
- * date may hold failures followed by one success (a rerun retries failed dates). Reading validates every
- * line (file:line: field: problem) and resolves each date to its latest record.
+ * `warnings` lists problems that did not cost the answer (malformed token counts from the endpoint).
+ *
+ * Order: records are appended as they complete (resumable runs: a crash loses nothing written), and when
+ * the run ends — finished, interrupted or stopped by an error — the file is rewritten atomically sorted by
+ * date (stable: a date's failures stay before its success). So a finished run's file is the same bytes
+ * whatever order the answers arrived in, and a live run and its replay give the same file. A file left
+ * by a killed run may still be in completion order; readers accept any order. A date may hold failures
+ * followed by one success (a rerun retries failed dates). Reading validates every line (file:line: field:
+ * problem) and resolves each date to its latest record.
+ *
+ * The file describes the forecasts, not the run that wrote them: nothing in it depends on timing or on
+ * where an answer came from (`cached`, written by older versions, is still accepted and ignored; whether an
+ * answer was replayed is in the run's summary). LLM latencies are the live ones, kept by the cache.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { z } from 'zod';
+import { uniqueTempPath } from '../src/lock.ts';
 import { SOURCE_NAMES } from './context/types.ts';
 import { isIsoDate } from './dates.ts';
 import { LABELS, LABEL_SCORES } from './labels.ts';
@@ -46,7 +58,8 @@ export const SignalRecordSchema = z
     keyFactors: z.array(z.string()),
     usage: UsageSchema,
     latencyMs: z.number().min(0),
-    cached: z.boolean(),
+    /** Written by older versions (whether the answer was replayed); accepted, never written now. */
+    cached: z.boolean().optional(),
     /** False when the context may contain information from on or after the decision date. */
     pointInTime: z.boolean(),
     /** The label order shown to the model, when not the default (robustness runs). */
@@ -56,6 +69,8 @@ export const SignalRecordSchema = z
     cheating: z.literal(true).optional(),
     /** The LLM's knowledge cutoff (null: unknown); absent for offline forecasters. */
     modelCutoff: ModelCutoffSchema.nullable().optional(),
+    /** Problems that did not cost the answer (malformed token counts from the endpoint, …). */
+    warnings: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -153,4 +168,41 @@ export class SignalsWriter {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+}
+
+/** Date of one line of a signals file (already validated), for sorting. */
+function lineDate(line: string): string {
+  const m = /^\{"date":"(\d{4}-\d{2}-\d{2})"/.exec(line);
+  return m ? m[1] : (JSON.parse(line) as { date: string }).date;
+}
+
+/**
+ * Rewrites a signals file sorted by date, atomically (temp file, fsync, rename): the stable order of a
+ * finished run. Stable within a date (failures stay before the success that superseded them). Lines are
+ * kept byte for byte; a partial last line is dropped. Does nothing when the file is already in order.
+ * The caller holds the file's lock.
+ */
+export function sortSignalsFile(path: string): void {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, 'utf8');
+  const complete = text.endsWith('\n') || text === '' ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+  const lines = complete.split('\n').filter((l) => l.trim() !== '');
+  const keyed = lines.map((line, i) => ({ line, date: lineDate(line), i }));
+  const sorted = [...keyed].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.i - b.i));
+  const out = sorted.map((k) => `${k.line}\n`).join('');
+  if (out === text) return;
+  const tmp = uniqueTempPath(path);
+  const fd = openSync(tmp, 'wx');
+  try {
+    const bytes = Buffer.from(out, 'utf8');
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
 }

@@ -3,6 +3,7 @@ import { registerEnvCommands } from './commands/env.ts';
 import { registerTrainCommands } from './commands/train.ts';
 import { registerForecastCommand } from './commands/forecast.ts';
 import { registerCompareCommand } from './commands/compare.ts';
+import { registerBacktestCommand } from './commands/backtest.ts';
 import { UserError } from './errors.ts';
 
 /** The `marginlab` command line. Each concept registers its own subcommands. */
@@ -17,6 +18,7 @@ registerEnvCommands(program);
 registerTrainCommands(program);
 registerForecastCommand(program);
 registerCompareCommand(program);
+registerBacktestCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -52,7 +52,6 @@ export class EnsembleForecaster implements Forecaster {
   }
 
   async forecast(input: ForecastInput): Promise<ForecastOutcome> {
-    const started = performance.now();
     const outcomes = await Promise.all(this.members.map((m) => m.forecast(input)));
     let usage: Usage = { ...NO_USAGE };
     for (const o of outcomes) usage = addUsage(usage, o.usage);
@@ -60,10 +59,14 @@ export class EnsembleForecaster implements Forecaster {
     const cached = outcomes.every((o) => o.cached);
     const ok = outcomes.flatMap((o, i) => (o.answer ? [{ member: this.members[i], answer: o.answer }] : []));
     const failed = outcomes.flatMap((o, i) => (o.answer ? [] : [`${this.members[i].provider}:${this.members[i].model}: ${o.failure}`]));
-    const latencyMs = performance.now() - started;
+    // Members run side by side: the ensemble takes as long as its slowest one (their recorded latencies,
+    // so a replayed ensemble reports what the live one did).
+    const latencyMs = Math.max(0, ...outcomes.map((o) => o.latencyMs));
     const raw = outcomes.flatMap((o) => o.raw ?? []);
+    const memberWarnings = outcomes.flatMap((o, i) => (o.warnings ?? []).map((w) => `${this.members[i].provider}:${this.members[i].model}: ${w}`));
+    const warnings = memberWarnings.length > 0 ? { warnings: memberWarnings } : {};
     if (ok.length === 0) {
-      return { answer: null, failure: `every ensemble member failed: ${failed.join(' | ')}`, raw, promptHash, usage, latencyMs, cached };
+      return { answer: null, failure: `every ensemble member failed: ${failed.join(' | ')}`, raw, promptHash, usage, latencyMs, cached, ...warnings };
     }
     const combined = combineAnswers(ok.map((x) => x.answer), this.method);
     const votes = ok.map((x) => `[${x.member.provider}: ${x.answer.label}] ${x.answer.explanation}`).join('\n');
@@ -73,7 +76,7 @@ export class EnsembleForecaster implements Forecaster {
       keyFactors: ok.map((x) => `${x.member.provider}: ${x.answer.label}`).slice(0, 12),
     });
     return r.ok
-      ? { answer: r.answer, promptHash, usage, latencyMs, cached }
-      : { answer: null, failure: r.error, raw, promptHash, usage, latencyMs, cached };
+      ? { answer: r.answer, promptHash, usage, latencyMs, cached, ...warnings }
+      : { answer: null, failure: r.error, raw, promptHash, usage, latencyMs, cached, ...warnings };
   }
 }

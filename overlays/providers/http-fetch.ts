@@ -6,6 +6,10 @@
  * on a two-core machine capped throughput at high concurrency. This reads the whole body into a buffer and
  * hands the SDK a standard `Response`. Streaming bodies are not needed (no `stream: true` requests); any
  * request body that is not a string or bytes goes to the built-in fetch instead.
+ *
+ * Bodies are capped (`maxBodyBytes`): reading stops, and the request fails with ReplyTooLargeError, as soon
+ * as a response (answer or error) is longer, so a hostile endpoint cannot make the client hold 60 MB.
+ * `withBodyCap` puts the same cap on any other fetch.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -43,17 +47,32 @@ function bufferedResponse(bytes: Buffer | null, status: number, statusText: stri
   return response;
 }
 
-export function createHttpFetch(): typeof fetch {
+/** A reply (answer or error body) larger than the cap: the date fails, nothing of it is kept. */
+export class ReplyTooLargeError extends Error {
+  override readonly name = 'ReplyTooLargeError';
+  constructor(readonly maxBytes: number, readonly seenBytes: number) {
+    super(`the reply is larger than the ${maxBytes}-byte cap (${seenBytes} bytes or more; see --max-reply-bytes)`);
+  }
+}
+
+export interface HttpFetchOptions {
+  /** Largest response body read (bytes); a longer one is cut off and rejects with ReplyTooLargeError. */
+  maxBodyBytes?: number;
+}
+
+export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
+  const maxBytes = options.maxBodyBytes ?? Infinity;
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: Infinity }),
     'https:': new https.Agent({ keepAlive: true, maxSockets: Infinity }),
   };
+  const fallback = Number.isFinite(maxBytes) ? withBodyCap(fetch, maxBytes) : fetch;
   const httpFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    if (input instanceof Request) return fetch(input, init);
+    if (input instanceof Request) return fallback(input, init);
     const url = input instanceof URL ? input : new URL(input);
     const body = toBody(init.body);
     const agent = agents[url.protocol as keyof typeof agents];
-    if (body === null || !agent) return fetch(input, init);
+    if (body === null || !agent) return fallback(input, init);
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise<Response>((resolve, reject) => {
       const req = lib.request(
@@ -61,7 +80,25 @@ export function createHttpFetch(): typeof fetch {
         { method: init.method ?? 'GET', headers: toHeaderRecord(init.headers), agent, signal: init.signal ?? undefined },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          const declared = Number(res.headers['content-length']);
+          if (Number.isFinite(declared) && declared > maxBytes) {
+            req.destroy();
+            reject(new ReplyTooLargeError(maxBytes, declared));
+            return;
+          }
+          res.on('data', (c: Buffer) => {
+            if (size > maxBytes) return;
+            size += c.length;
+            if (size > maxBytes) {
+              // Stop reading at once: memory stays bounded by the cap, whatever the server sends.
+              chunks.length = 0;
+              req.destroy();
+              reject(new ReplyTooLargeError(maxBytes, size));
+              return;
+            }
+            chunks.push(c);
+          });
           res.on('error', reject);
           res.on('end', () => {
             const headers = new Headers();
@@ -80,4 +117,35 @@ export function createHttpFetch(): typeof fetch {
     });
   };
   return httpFetch as typeof fetch;
+}
+
+/**
+ * Wraps any `fetch` so that no response body longer than `maxBytes` is read (answers and error bodies
+ * alike): the body is read up to the cap into memory, and a longer one rejects with ReplyTooLargeError.
+ */
+export function withBodyCap(inner: typeof fetch, maxBytes: number): typeof fetch {
+  const capped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const res = await inner(input, init);
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw new ReplyTooLargeError(maxBytes, declared);
+    }
+    if (res.body === null) return res;
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new ReplyTooLargeError(maxBytes, size);
+      }
+      chunks.push(value);
+    }
+    return bufferedResponse(NULL_BODY_STATUSES.has(res.status) ? null : Buffer.concat(chunks), res.status, res.statusText, res.headers);
+  };
+  return capped as typeof fetch;
 }

@@ -4,7 +4,9 @@
  * If the first reply cannot be validated, the conversation is sent again with the reply and a repair
  * message naming what was wrong. If that fails too, the forecast is a failure carrying both raw replies:
  * it is never turned into a neutral label. The same code serves live, recorded and replayed answers;
- * only the transport differs.
+ * only the transport differs. Only an exchange that validated is committed to the replay cache
+ * (`ChatReply.commit`): a failure is not replayed, so a rerun asks the endpoint again. A reply whose token
+ * counts were malformed keeps its answer, with cost unknown and a warning on the record.
  */
 import { parseReply, type ReplyFormat } from '../answer.ts';
 import type { Context } from '../context/types.ts';
@@ -58,7 +60,7 @@ export class LlmForecaster implements Forecaster {
 
   private usageOf(reply: ChatReply): Usage {
     const { promptTokens, completionTokens } = reply.usage;
-    return { promptTokens, completionTokens, requests: 1, costUsd: costUsd(this.model, promptTokens, completionTokens) };
+    return { promptTokens, completionTokens, requests: 1, costUsd: reply.usageProblem !== undefined ? null : costUsd(this.model, promptTokens, completionTokens) };
   }
 
   async forecast(input: ForecastInput): Promise<ForecastOutcome> {
@@ -71,6 +73,8 @@ export class LlmForecaster implements Forecaster {
     let cached = true;
     let conversation = messages;
     const errors: string[] = [];
+    const warnings: string[] = [];
+    const replies: ChatReply[] = [];
     const rounds = 1 + (this.options.repairs ?? 1);
     for (let round = 0; round < rounds; round++) {
       let reply: ChatReply;
@@ -78,14 +82,26 @@ export class LlmForecaster implements Forecaster {
         reply = await this.transport.complete({ date: input.date, messages: conversation, params, signal: input.signal });
       } catch (e) {
         if (!(e instanceof RequestFailedError)) throw e;
-        return { answer: null, failure: `request failed: ${e.message}`, raw, promptHash: hash, usage, latencyMs, cached: false };
+        return { answer: null, failure: `request failed: ${e.message}`, raw, promptHash: hash, usage, latencyMs, cached: false, ...(warnings.length ? { warnings } : {}) };
       }
+      replies.push(reply);
       raw.push(reply.text);
       usage = addUsage(usage, this.usageOf(reply));
       latencyMs += reply.latencyMs;
       cached &&= reply.cached;
+      if (reply.usageProblem !== undefined) warnings.push(rounds > 1 && round > 0 ? `repair ${round}: ${reply.usageProblem}` : reply.usageProblem);
       const parsed = parseReply(reply.text, format);
-      if (parsed.ok) return { answer: parsed.answer, promptHash: hash, usage, latencyMs, cached };
+      if (parsed.ok) {
+        // The exchange validated: now (and only now) it goes into the replay cache, every reply of it.
+        for (const r of replies) {
+          try {
+            r.commit?.();
+          } catch (e) {
+            warnings.push(`the answer could not be stored in the replay cache (${(e as Error).message}); it is kept in the signals file`);
+          }
+        }
+        return { answer: parsed.answer, promptHash: hash, usage, latencyMs, cached, ...(warnings.length ? { warnings } : {}) };
+      }
       errors.push(parsed.error);
       conversation = [
         ...conversation,
@@ -94,6 +110,6 @@ export class LlmForecaster implements Forecaster {
       ];
     }
     const failure = `answer could not be validated: ${errors.map((e, i) => `${i === 0 ? 'reply' : `repair ${i}`}: ${e}`).join('; ')}`;
-    return { answer: null, failure, raw, promptHash: hash, usage, latencyMs, cached };
+    return { answer: null, failure, raw, promptHash: hash, usage, latencyMs, cached, ...(warnings.length ? { warnings } : {}) };
   }
 }

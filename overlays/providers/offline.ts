@@ -18,9 +18,13 @@ function pct(x: number): string {
   return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 }
 
-function outcomeOf(fields: unknown, readHash: string, started: number): ForecastOutcome {
+/**
+ * Offline rules compute locally in microseconds; their latency is recorded as 0 so that the same inputs
+ * give the same signals file, byte for byte (a wall-clock reading would differ on every run).
+ */
+function outcomeOf(fields: unknown, readHash: string): ForecastOutcome {
   const r = makeAnswer(fields);
-  const base = { promptHash: readHash, usage: { ...NO_USAGE }, latencyMs: performance.now() - started, cached: false };
+  const base = { promptHash: readHash, usage: { ...NO_USAGE }, latencyMs: 0, cached: false };
   return r.ok ? { answer: r.answer, ...base } : { answer: null, failure: r.error, ...base };
 }
 
@@ -35,7 +39,6 @@ export class MomentumForecaster implements Forecaster {
   }
 
   async forecast(input: ForecastInput): Promise<ForecastOutcome> {
-    const started = performance.now();
     const ctx = contextOf(this, input);
     const s = ctx.prices;
     if (!s) throw new Error(`momentum: the ${ctx.source} context has no price summary`);
@@ -67,7 +70,6 @@ export class MomentumForecaster implements Forecaster {
         keyFactors: [`${s.index} ${pct(r)}`, ...(s.vsMa200 !== null ? [`vs 200-day average ${pct(s.vsMa200)}`] : [])],
       },
       hash,
-      started,
     );
   }
 }
@@ -133,7 +135,6 @@ export class MacroRulesForecaster implements Forecaster {
   }
 
   async forecast(input: ForecastInput): Promise<ForecastOutcome> {
-    const started = performance.now();
     const ctx = contextOf(this, input);
     const m = ctx.macro;
     if (!m) throw new Error(`macro rules: the ${ctx.source} context has no macro snapshot`);
@@ -150,7 +151,6 @@ export class MacroRulesForecaster implements Forecaster {
         keyFactors: rules.map((r) => `${r.factor} ${r.signal > 0 ? '+1' : r.signal < 0 ? '−1' : '0'}`),
       },
       contentHash(m),
-      started,
     );
   }
 }
@@ -181,7 +181,6 @@ export class ConstantForecaster implements Forecaster {
         keyFactors: [],
       },
       contentHash({ constant: this.label }),
-      performance.now(),
     );
   }
 }

@@ -32,11 +32,23 @@ export interface ChatReply {
   /** Wall time of the live request including retries (kept in the cache, so replays report it too). */
   latencyMs: number;
   cached: boolean;
+  /**
+   * Set when the endpoint's token counts were malformed (negative, fractional, not numbers): they are
+   * counted as 0, the cost is unknown, and this says what was wrong. The answer itself is kept.
+   */
+  usageProblem?: string;
+  /**
+   * For a live reply the recording cache has not stored yet: stores it. The forecaster calls it once the
+   * exchange validated, so only answers that validated are cached (a failure is retried by a rerun).
+   */
+  commit?: () => void;
 }
 
 export interface ChatTransport {
   /** The live provider whose answers these are (a replay of openai answers says "openai"). */
   readonly provider: string;
+  /** The canonical base URL of a live endpoint (part of the cache key); absent for transports without one. */
+  readonly endpoint?: string;
   complete(request: ChatRequest): Promise<ChatReply>;
 }
 
@@ -48,4 +60,9 @@ export class RequestFailedError extends Error {
 /** An error no later request can avoid (credentials, unknown model, replay miss): the run stops. */
 export class FatalProviderError extends Error {
   override readonly name = 'FatalProviderError';
+}
+
+/** The provider is configured wrongly (an unusable base URL): found before any request, the run never starts. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
 }

@@ -14,11 +14,16 @@
  * results.json (every metric of every arm and seed), table.md / table.csv, equity.svg, report.html.
  * Training is resumable: a rerun reuses finished agents and resumes unfinished ones.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
+import { backtestConfig, backtestStrategy, weightsCsv } from '../../agents/portfolio/backtest.ts';
+import { STRATEGY_NAMES } from '../../agents/portfolio/strategies.ts';
+import { resolveUniverse } from '../../src/data/universe.ts';
+import { runStatistics, type ComparisonSpec, type RunStats } from '../../src/metrics/arm-stats.ts';
+import { parseSeedList } from '../../src/metrics/seeds.ts';
 import { dailyRowsToCsv, evaluateEpisode, type DailyRow } from '../../agents/evaluate.ts';
 import { writeFileAtomic } from '../../agents/io.ts';
 import { codeVersion, packageVersions } from '../../agents/run-folder.ts';
@@ -38,17 +43,29 @@ import { lineChartSvg } from '../../src/report/svg.ts';
 import { comparisonTable, perfColumns, renderTable } from '../../src/report/table.ts';
 import type { RatioSchedule } from '../../src/schedule.ts';
 import { numberFlag, readConfigFile, UserError, withInterrupt } from '../errors.ts';
+import { accountNote } from '../../agents/portfolio/backtest.ts';
 import { offlineForecaster } from './forecast.ts';
-import { benchmarkOn, logOf, parseRangeFlag, runEnvConfig, runTraining, TrainRunSchema, TRAIN_PRESETS } from './train.ts';
+import { benchmarkOn, conditionedRun, logOf, paperRun, parseRangeFlag, runEnvConfig, runTraining } from './train.ts';
 
 export const OFFLINE_OVERLAYS = ['momentum', 'macro', 'oracle', 'constant'] as const;
+export const AGENT_KINDS = ['paper', 'conditioned'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number] | 'checkpoint';
+export const DEFAULT_BASELINES = ['mvo', 'min-variance', 'equal-weight', 'risk-parity', 'momentum', 'finrl-mvo'] as const;
 
 /** Everything a comparison is made of (flags and --config fill it; config.json records it). */
 export const CompareSchema = z
   .object({
-    algo: z.enum(['ppo', 'a2c']).default('a2c'),
-    preset: z.enum(TRAIN_PRESETS).default('margintrader'),
-    seeds: z.array(z.number().int().min(0)).min(1).default([0, 1, 2, 3, 4]),
+    /** Which agents trade every arm: the paper's A2C (frozen, never trained on ratios) and the ratio-conditioned agent. */
+    agents: z.array(z.enum(AGENT_KINDS)).min(1).default([...AGENT_KINDS]).refine((a) => new Set(a).size === a.length, 'an agent is listed twice'),
+    /** Algorithm of the ratio-conditioned agent (the paper's agent is always its A2C). */
+    algo: z.enum(['ppo', 'a2c']).default('ppo'),
+    /** Env preset of the ratio-conditioned PPO agent (the paper's agent, and an A2C conditioned agent: margintrader). */
+    preset: z.enum(['paper', 'realistic']).default('paper'),
+    seeds: z
+      .array(z.number().int().min(0))
+      .min(1)
+      .default([0, 1, 2, 3, 4])
+      .refine((a) => new Set(a).size === a.length, 'a seed is listed twice: the same seed given twice is not two seeds'),
     train: z.string().default('2009-01-01:2018-12-31'),
     trade: z.string().default('2020-05-01:2024-03-28'),
     timesteps: z.number().int().positive().optional(),
@@ -60,6 +77,17 @@ export const CompareSchema = z
     oracleAccuracy: z.number().min(0).max(1).default(0.8),
     checkpoints: z.array(z.string()).default([]),
     backend: z.enum(BACKEND_PREFS as unknown as [BackendPref, ...BackendPref[]]).default('auto'),
+    /** Portfolio baselines traded over the same period through the same account (one path each, paired with every seed). */
+    baselines: z.array(z.enum(STRATEGY_NAMES)).default([...DEFAULT_BASELINES]),
+    /** Baselines also traded under each overlay's schedule (and the zero-change control): separates the overlay's value from the agent's. */
+    baselineOverlays: z.array(z.enum(STRATEGY_NAMES)).default(['mvo']),
+    /** Options per baseline (the backtest's strategy options), e.g. {"mvo": {"maxWeight": 0.3}}. */
+    strategyOptions: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** Bootstrap resamples and seed of every bootstrap in the report (recorded). */
+    bootstrapResamples: z.number().int().min(100).default(2000),
+    bootstrapSeed: z.number().int().min(0).default(0),
+    /** Block length (days) of the day bootstrap for baseline comparisons; default ⌈n^(1/3)⌉. */
+    blockLength: z.number().int().positive().optional(),
     out: z.string().default('runs/compare'),
   })
   .strict();
@@ -73,6 +101,16 @@ interface Arm {
   /** Where the schedule came from (shown in the report). */
   origin: string;
   cheating: boolean;
+  /** 'agent' (one path per seed), 'baseline' (one path for all seeds), 'benchmark'. */
+  kind?: 'agent' | 'baseline' | 'benchmark';
+  /** Agent arms: which agent, and the schedule arm it trades under (no-overlay, control-c0, overlay:NAME). */
+  agent?: AgentKind;
+  scheduleName?: string;
+}
+
+/** An arm's name as a file name (episodes/, weights/). */
+function fileName(arm: string): string {
+  return arm.replace(/[/:+]/g, '-');
 }
 
 export interface CompareResult {
@@ -81,6 +119,8 @@ export interface CompareResult {
   perSeed: Record<string, Record<number, PerfStats & Record<string, number | null>>>;
   /** Paired differences (same seeds) of each arm against a baseline arm: "ARM vs BASE". */
   paired: Record<string, { sharpe: ReturnType<typeof pairedDiff>; annualReturn: ReturnType<typeof pairedDiff> }>;
+  /** Bootstrap intervals, IQM, PSR/DSR per arm; Holm-adjusted comparisons with sentences. */
+  stats: RunStats;
   warnings: string[];
 }
 
@@ -118,30 +158,41 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   };
   writeFileAtomic(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 
-  // 1. Agents: one per seed, trained (or resumed, or reused) into agents/seed-S.
-  const agentDirs: string[] = [];
-  for (const [k, seed] of cfg.seeds.entries()) {
-    if (cfg.checkpoints.length > 0) {
-      agentDirs.push(cfg.checkpoints[k]);
-      continue;
+  // 1. Agents: for each kind, one per seed, trained (or resumed, or reused) into agents/KIND/seed-S.
+  const agents: { kind: AgentKind; dirs: string[]; describe: string }[] = [];
+  if (cfg.checkpoints.length > 0) {
+    agents.push({ kind: 'checkpoint', dirs: cfg.checkpoints, describe: `trained run folders ${cfg.checkpoints.join(', ')}` });
+  } else {
+    for (const kind of cfg.agents) {
+      const dirs: string[] = [];
+      for (const seed of cfg.seeds) {
+        const dir = join(out, 'agents', kind, `seed-${seed}`);
+        const resume = existsSync(join(dir, 'checkpoint.json'));
+        const run =
+          kind === 'paper'
+            ? paperRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend })
+            : conditionedRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, algo: cfg.algo, preset: cfg.preset });
+        log(`${resume ? 'resuming/reusing' : 'training'} the ${kind} agent (${run.algo}, ${run.preset}${run.conditioning ? ', ratio-conditioned' : ''}) seed ${seed} on ${train.start} … ${train.end} → ${dir}`);
+        const res = await runTraining(run, dir, { resume, progress: 'auto', log: (s) => log(s), signal: opts.signal });
+        if (!res.finished) throw new UserError(`interrupted: training of the ${kind} agent, seed ${seed}, stopped at a checkpoint; rerun the same command to resume`);
+        dirs.push(dir);
+      }
+      const describe =
+        kind === 'paper'
+          ? "the paper's A2C (margintrader preset, trained at the fixed 1:1 split: it has never seen the ratio vary)"
+          : `${cfg.algo.toUpperCase()} (${cfg.preset} preset) trained with random long-share targets and reallocations (ratio-conditioned)`;
+      agents.push({ kind, dirs, describe });
     }
-    const dir = join(out, 'agents', `seed-${seed}`);
-    const resume = existsSync(join(dir, 'checkpoint.json'));
-    const run = TrainRunSchema.parse({ algo: cfg.algo, preset: cfg.preset, train: cfg.train, seed, timesteps: cfg.timesteps, backend: cfg.backend });
-    log(`${resume ? 'resuming/reusing' : 'training'} ${cfg.algo} (${cfg.preset}) seed ${seed} on ${train.start} … ${train.end} → ${dir}`);
-    const res = await runTraining(run, dir, { resume, progress: 'auto', log: (s) => log(s), signal: opts.signal });
-    if (!res.finished) throw new UserError(`interrupted: training of seed ${seed} stopped at a checkpoint; rerun the same command to resume`);
-    agentDirs.push(dir);
   }
 
   // 2. Stage 1: forecasts on the decision dates (quarterly through the trade period), point in time.
   const decisionDates = parseDecisionDates(`quarterly:${trade.start}:${trade.end}`);
   const data = new BundledSources();
   const period = { start: trade.start, endExclusive: addDays(trade.end, 1) };
-  const arms: Arm[] = [{ name: 'no-overlay', schedule: null, origin: 'fixed 1:1 split, one continuous episode', cheating: false }];
+  const schedules: Arm[] = [{ name: 'no-overlay', schedule: null, origin: 'fixed 1:1 split, one continuous episode', cheating: false }];
   const control = zeroChangeSchedule({ start: period.start, end: period.endExclusive, freqMonths: cfg.freqMonths });
   writeFileAtomic(join(out, 'schedules', 'control-c0.json'), JSON.stringify(control, null, 2) + '\n');
-  arms.push({ name: 'control-c0', schedule: control, origin: `reallocation every ${cfg.freqMonths} months with zero change`, cheating: false });
+  schedules.push({ name: 'control-c0', schedule: control, origin: `reallocation every ${cfg.freqMonths} months with zero change`, cheating: false });
   const warnings: string[] = [];
   const forecasts: Record<string, SignalRecord[]> = {};
   for (const name of cfg.overlays) {
@@ -155,7 +206,7 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
     forecasts[name] = records;
     writeFileAtomic(join(out, 'forecasts', `${name}.jsonl`), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     log(`forecasts ${name}: ${records.map((r) => (r.score === null || r.score === undefined ? 'x' : r.score >= 0 ? `+${r.score}` : r.score)).join(' ')}${forecaster.cheating ? '  (CHEATING upper bound: peeks at the future)' : ''}`);
-    arms.push({ name: `overlay:${name}`, schedule: null, origin: `offline forecaster "${name}" (${forecaster.model})`, cheating: forecaster.cheating });
+    schedules.push({ name: `overlay:${name}`, schedule: null, origin: `offline forecaster "${name}" (${forecaster.model})`, cheating: forecaster.cheating });
   }
   for (const path of cfg.signals) {
     const file = readSignals(path);
@@ -171,11 +222,11 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
       const w = lookAheadWarning(records.map((r) => r.date), cutoff, model);
       if (w) warnings.push(`${name}: ${w}`);
     }
-    arms.push({ name: `overlay:${name}`, schedule: null, origin: `signals file ${path} (${records[0]?.provider ?? '?'} / ${model ?? '?'})`, cheating: records.some((r) => r.cheating) });
+    schedules.push({ name: `overlay:${name}`, schedule: null, origin: `signals file ${path} (${records[0]?.provider ?? '?'} / ${model ?? '?'})`, cheating: records.some((r) => r.cheating) });
   }
 
   // 3. Stage 2: forecasts → ratio schedules (the forecast dated AT each boundary).
-  for (const arm of arms) {
+  for (const arm of schedules) {
     if (!arm.name.startsWith('overlay:')) continue;
     const name = arm.name.slice('overlay:'.length);
     const s2 = scheduleFor(forecasts[name], { rule: cfg.rule, start: period.start, end: period.endExclusive, freqMonths: cfg.freqMonths });
@@ -193,35 +244,106 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   // Every episode covers the whole frame, so one benchmark series serves every arm and seed.
   const dates = frame.dates;
   const bench = benchmarkOn(dates, 1_000_000);
-  for (const [k, seed] of cfg.seeds.entries()) {
-    const policy = loadPolicy(agentDirs[k]);
-    const envCfg = { ...runEnvConfig(agentDirs[k]), turbulenceThreshold: cfg.turbulence };
-    for (const arm of arms) {
-      const ev = evaluateEpisode(policy, frame, envCfg, { schedule: arm.schedule });
-      const rows: DailyRow[] = ev.rows;
-      if (rows.length < dates.length) {
-        // The episode ended early (negative short equity, wipe-out): the account stays as it ended.
-        warnings.push(`${arm.name} seed ${seed}: the episode ended on ${rows[rows.length - 1].date} (${ev.endedBy}); its equity is held flat to the end`);
-        const last = rows[rows.length - 1];
-        for (let d = rows.length; d < dates.length; d++) rows.push({ ...last, date: dates[d], reward: 0, reallocated: false });
+  // Arms: every agent under every schedule, named AGENT/SCHEDULE (e.g. conditioned/overlay:macro).
+  const arms: Arm[] = [];
+  for (const a of agents) {
+    for (const sc of schedules) arms.push({ ...sc, name: `${a.kind}/${sc.name}`, origin: `${a.describe}; ${sc.origin}`, kind: 'agent', agent: a.kind, scheduleName: sc.name });
+  }
+  for (const a of agents) {
+    for (const [k, seed] of cfg.seeds.entries()) {
+      const policy = loadPolicy(a.dirs[k]);
+      const envCfg = { ...runEnvConfig(a.dirs[k]), turbulenceThreshold: cfg.turbulence };
+      for (const arm of arms.filter((x) => x.agent === a.kind)) {
+        const ev = evaluateEpisode(policy, frame, envCfg, { schedule: arm.schedule });
+        const rows: DailyRow[] = ev.rows;
+        if (rows.length < dates.length) {
+          // The episode ended early (negative short equity, wipe-out): the account stays as it ended.
+          warnings.push(`${arm.name} seed ${seed}: the episode ended on ${rows[rows.length - 1].date} (${ev.endedBy}); its equity is held flat to the end`);
+          const last = rows[rows.length - 1];
+          for (let d = rows.length; d < dates.length; d++) rows.push({ ...last, date: dates[d], reward: 0, reallocated: false });
+        }
+        const equity = rows.map((r) => r.equity);
+        const dji = bench.values.map((v) => (v / 1_000_000) * equity[0]);
+        writeFileAtomic(join(out, 'episodes', `${fileName(arm.name)}-seed${seed}.csv`), dailyRowsToCsv(rows, { dji }));
+        (perSeed[arm.name] ??= {})[seed] = { ...perfStats(equity), ...tradingStats(logOf(rows)) } as never;
+        (equityBySeed[arm.name] ??= []).push(equity);
       }
-      const equity = rows.map((r) => r.equity);
-      const dji = bench.values.map((v) => (v / 1_000_000) * equity[0]);
-      writeFileAtomic(join(out, 'episodes', `${arm.name.replace(':', '-')}-seed${seed}.csv`), dailyRowsToCsv(rows, { dji }));
-      (perSeed[arm.name] ??= {})[seed] = { ...perfStats(equity), ...tradingStats(logOf(rows)) } as never;
-      (equityBySeed[arm.name] ??= []).push(equity);
+      log(`evaluated the ${a.kind} agent, seed ${seed}: ${arms.filter((x) => x.agent === a.kind).map((x) => `${x.scheduleName} ${fmtPct(perSeed[x.name][seed].annualReturn)}`).join(', ')}`);
     }
-    log(`evaluated seed ${seed}: ${arms.map((a) => `${a.name} ${fmtPct(perSeed[a.name][seed].annualReturn)}`).join(', ')}`);
   }
   perSeed['DJIA'] = Object.fromEntries(cfg.seeds.map((s) => [s, perfStats(bench.values) as never]));
 
-  // 5. Tables, paired differences, chart, report.
+  // 4b. Baselines: each strategy through the same env config (costs, fills, margin rules, turbulence) over
+  // the same days: one deterministic path, set beside every seed. The account set-up of a strategy
+  // (k, split, lifted hmax) is stated in the report.
+  const baseEnv = { ...runEnvConfig(agents[0].dirs[0]), turbulenceThreshold: cfg.turbulence };
+  const universe = cfg.baselines.length || cfg.baselineOverlays.length ? resolveUniverse('dow30') : null;
+  const baselineNotes: string[] = [];
+  mkdirSync(join(out, 'weights'), { recursive: true });
+  const runBaseline = (strategy: string, armName: string, schedule: RatioSchedule | null, origin: string) => {
+    const btCfg = backtestConfig({ ...(cfg.strategyOptions[strategy] ?? {}), strategy, trade: cfg.trade });
+    const bt = backtestStrategy(btCfg, { universe: universe!, baseEnv, schedule });
+    const rows = bt.rows;
+    if (rows.length < dates.length) {
+      warnings.push(`${armName}: the episode ended on ${rows[rows.length - 1].date} (${bt.endedBy}); its equity is held flat to the end`);
+      const last = rows[rows.length - 1];
+      for (let d = rows.length; d < dates.length; d++) rows.push({ ...last, date: dates[d], reward: 0, reallocated: false });
+    }
+    if (rows.some((r, i) => r.date !== dates[i])) throw new Error(`${armName}: the baseline's calendar differs from the agents' (${rows[0].date} vs ${dates[0]})`);
+    const equity = rows.map((r) => r.equity);
+    const dji = bench.values.map((v) => (v / 1_000_000) * equity[0]);
+    const file = fileName(armName);
+    writeFileAtomic(join(out, 'episodes', `${file}.csv`), dailyRowsToCsv(rows, { dji }));
+    writeFileAtomic(join(out, 'weights', `${file}.csv`), weightsCsv(bt));
+    const stats = { ...perfStats(equity), ...tradingStats(logOf(rows)) };
+    perSeed[armName] = Object.fromEntries(cfg.seeds.map((s) => [s, stats as never]));
+    equityBySeed[armName] = cfg.seeds.map(() => equity);
+    arms.push({ name: armName, schedule, origin: `${origin}: ${bt.description}; account: ${accountNote(bt.envConfig)}`, cheating: false, kind: 'baseline' });
+    for (const n of bt.notes) baselineNotes.push(`${armName}: ${n}`);
+    log(`baseline ${armName}: annual return ${fmtPct(stats.annualReturn)}, Sharpe ${stats.sharpeRatio.toFixed(3)}`);
+  };
+  for (const b of cfg.baselines) runBaseline(b, b, null, 'portfolio baseline');
+  const overlayArms = schedules.filter((a) => a.name.startsWith('overlay:'));
+  for (const b of cfg.baselineOverlays) {
+    if (overlayArms.length === 0) break;
+    runBaseline(b, `${b}+control-c0`, control, 'baseline under the zero-change control schedule (1:1 books at margin 2)');
+    for (const oa of overlayArms) {
+      runBaseline(b, `${b}+${oa.name}`, oa.schedule, `baseline under the ${oa.name} schedule`);
+      arms[arms.length - 1].cheating = oa.cheating;
+    }
+  }
+
+  // 5. Tables, paired differences, statistics, chart, report.
+  const res = writeCompareReport({ cfg, out, arms, perSeed, equityBySeed, bench, dates, forecasts, warnings: [...warnings, ...baselineNotes] });
+  manifest.endTime = new Date().toISOString();
+  writeFileAtomic(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return res;
+}
+
+/** Everything the tables, statistics and report are made from (a finished run folder holds all of it). */
+export interface ReportContext {
+  cfg: CompareConfig;
+  out: string;
+  arms: Arm[];
+  perSeed: CompareResult['perSeed'];
+  /** Daily equity per arm, one array per seed (in cfg.seeds order). */
+  equityBySeed: Record<string, number[][]>;
+  bench: { values: number[]; source: string };
+  dates: string[];
+  forecasts: Record<string, SignalRecord[]>;
+  warnings: string[];
+}
+
+/** Writes table.md, table.csv, equity.svg, results.json and report.html from a run's results. */
+export function writeCompareReport(ctx: ReportContext): CompareResult {
+  const { cfg, out, arms, perSeed, equityBySeed, bench, dates, forecasts } = ctx;
   const order = ['DJIA', ...arms.map((a) => a.name)];
   const table = comparisonTable(
     order.map((arm) => ({ arm: arm + (arms.find((a) => a.name === arm)?.cheating ? ' (cheating)' : ''), seeds: cfg.seeds.map((s) => perSeed[arm][s] as Record<string, number>) })),
     perfColumns([...HEADLINE]),
   );
   const paired: CompareResult['paired'] = {};
+  const comparisons: ComparisonSpec[] = [];
   const pair = (armName: string, base: string) => {
     const a = cfg.seeds.map((s) => perSeed[armName][s]);
     const b = cfg.seeds.map((s) => perSeed[base][s]);
@@ -229,28 +351,159 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
       sharpe: pairedDiff(a.map((x) => x.sharpeRatio), b.map((x) => x.sharpeRatio)),
       annualReturn: pairedDiff(a.map((x) => x.annualReturn), b.map((x) => x.annualReturn)),
     };
+    comparisons.push({ arm: armName, base });
   };
   // Against no-overlay: the whole effect. Against the zero-change control: the overlay's own effect,
   // with the segmentation effect (shared by both) taken out.
-  for (const arm of arms.slice(1)) pair(arm.name, 'no-overlay');
-  for (const arm of arms.slice(2)) pair(arm.name, 'control-c0');
+  const agentKinds = [...new Set(arms.filter((a) => a.kind === 'agent').map((a) => a.agent!))];
+  const scheduleNames = [...new Set(arms.filter((a) => a.kind === 'agent').map((a) => a.scheduleName!))];
+  const overlayNames = scheduleNames.filter((n) => n.startsWith('overlay:'));
+  for (const ag of agentKinds) {
+    for (const sn of scheduleNames.filter((n) => n !== 'no-overlay')) pair(`${ag}/${sn}`, `${ag}/no-overlay`);
+    for (const sn of overlayNames) pair(`${ag}/${sn}`, `${ag}/control-c0`);
+  }
+  // Each agent against each baseline, and each baseline's overlay arms against its own control.
+  for (const ag of agentKinds) for (const b of cfg.baselines) if (perSeed[b]) pair(`${ag}/no-overlay`, b);
+  for (const b of cfg.baselineOverlays) for (const sn of overlayNames) if (perSeed[`${b}+${sn}`]) pair(`${b}+${sn}`, `${b}+control-c0`);
+  const stats = runStatistics(
+    order.map((name) => ({
+      name,
+      label: armLabel(name, cfg),
+      deterministic: name === 'DJIA' || arms.find((a) => a.name === name)?.kind === 'baseline',
+      isIndex: name === 'DJIA',
+      equity: name === 'DJIA' ? cfg.seeds.map(() => bench.values) : equityBySeed[name],
+    })),
+    comparisons,
+    { resamples: cfg.bootstrapResamples, seed: cfg.bootstrapSeed, blockLength: cfg.blockLength },
+  );
   const md = renderTable(table, 'markdown', { style: 'sd' });
-  writeFileAtomic(join(out, 'table.md'), md);
+  writeFileAtomic(join(out, 'table.md'), md + '\n' + statsMarkdown(stats));
   writeFileAtomic(join(out, 'table.csv'), renderTable(table, 'csv'));
   const meanCurve = (curves: number[][]) => curves[0].map((_, i) => curves.reduce((s, c) => s + c[i], 0) / curves.length);
   const svg = lineChartSvg({
     dates,
     title: `Equity, mean over ${cfg.seeds.length} seed(s), ${dates[0]} … ${dates[dates.length - 1]}`,
     yLabel: 'equity ($)',
-    series: [{ name: 'DJIA', values: bench.values, dashed: true }, ...arms.map((a) => ({ name: a.name, values: meanCurve(equityBySeed[a.name]) }))],
+    series: [
+      { name: 'DJIA', values: bench.values, dashed: true },
+      ...arms.filter((a) => a.kind === 'agent' || cfg.baselines.includes(a.name as never)).map((a) => ({ name: a.name, values: meanCurve(equityBySeed[a.name]), dashed: a.kind === 'baseline' })),
+    ],
   });
   writeFileAtomic(join(out, 'equity.svg'), svg);
-  const results = { config: cfg, benchmarkSource: bench.source, arms: arms.map((a) => ({ name: a.name, origin: a.origin, cheating: a.cheating })), perSeed, paired, warnings };
+  const allWarnings = ctx.warnings;
+  const results = { config: cfg, benchmarkSource: bench.source, arms: arms.map((a) => ({ name: a.name, origin: a.origin, cheating: a.cheating, kind: a.kind, agent: a.agent, scheduleName: a.scheduleName })), perSeed, paired, stats, warnings: allWarnings };
   writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
-  writeFileAtomic(join(out, 'report.html'), reportHtml(cfg, md, svg, arms, forecasts, paired, warnings, bench.source));
-  manifest.endTime = new Date().toISOString();
-  writeFileAtomic(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  return { out, table: renderTable(table, 'text', { style: 'sd' }), perSeed, paired, warnings };
+  writeFileAtomic(join(out, 'report.html'), reportHtml(cfg, md, svg, arms, forecasts, paired, allWarnings, bench.source, stats));
+  return { out, table: renderTable(table, 'text', { style: 'sd' }), perSeed, paired, stats, warnings: allWarnings };
+}
+
+/** Non-finite numbers come back from results.json as strings ("NaN", "Infinity"). */
+function revive(_k: string, v: unknown): unknown {
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return v;
+}
+
+function csvColumn(path: string, name: string): { dates: string[]; values: number[] } {
+  if (!existsSync(path)) throw new UserError(`--report-only: the run folder lacks ${path} (was the run interrupted? rerun it without --report-only)`);
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
+  const head = lines[0].split(',');
+  const i = head.indexOf(name);
+  if (i < 0) throw new UserError(`${path}: no column "${name}"`);
+  const rows = lines.slice(1).map((l) => l.split(','));
+  return { dates: rows.map((r) => r[0]), values: rows.map((r) => Number(r[i])) };
+}
+
+/**
+ * `compare --report-only DIR`: rebuilds the tables, statistics and report of a finished run folder from
+ * its results.json, daily accounts and forecasts, without training or trading anything. The bootstrap
+ * settings may be changed (they are recorded).
+ */
+export function rebuildCompareReport(dir: string, overrides: Partial<Pick<CompareConfig, 'bootstrapResamples' | 'bootstrapSeed' | 'blockLength'>> = {}): CompareResult {
+  const path = join(dir, 'results.json');
+  if (!existsSync(path)) throw new UserError(`--report-only ${dir}: no results.json (not a finished compare run folder)`);
+  let saved: { config: unknown; arms: Arm[]; perSeed: CompareResult['perSeed']; warnings: string[]; benchmarkSource: string };
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8'), revive) as typeof saved;
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = CompareSchema.safeParse({ ...(saved.config as object), ...overrides });
+  if (!parsed.success) throw new UserError(`${path}: config: "${parsed.error.issues[0].path.join('.')}": ${parsed.error.issues[0].message}`);
+  const cfg = parsed.data;
+  const equityBySeed: Record<string, number[][]> = {};
+  let dates: string[] = [];
+  let benchValues: number[] = [];
+  for (const arm of saved.arms) {
+    const file = fileName(arm.name);
+    if (arm.kind === 'baseline') {
+      const c = csvColumn(join(dir, 'episodes', `${file}.csv`), 'equity');
+      equityBySeed[arm.name] = cfg.seeds.map(() => c.values);
+    } else {
+      equityBySeed[arm.name] = cfg.seeds.map((seed) => {
+        const c = csvColumn(join(dir, 'episodes', `${file}-seed${seed}.csv`), 'equity');
+        if (dates.length === 0) {
+          dates = c.dates;
+          const dji = csvColumn(join(dir, 'episodes', `${file}-seed${seed}.csv`), 'dji').values;
+          benchValues = dji.map((v) => (v / c.values[0]) * 1_000_000);
+        }
+        return c.values;
+      });
+    }
+  }
+  const forecasts: Record<string, SignalRecord[]> = {};
+  for (const arm of saved.arms) {
+    if (arm.kind !== 'agent' || !arm.scheduleName?.startsWith('overlay:')) continue;
+    const name = arm.scheduleName.slice('overlay:'.length);
+    const f = join(dir, 'forecasts', `${name}.jsonl`);
+    if (existsSync(f)) forecasts[name] = readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SignalRecord);
+  }
+  const arms = saved.arms.map((a) => ({ ...a, schedule: null }));
+  return writeCompareReport({ cfg, out: dir, arms, perSeed: saved.perSeed, equityBySeed, bench: { values: benchValues, source: saved.benchmarkSource }, dates, forecasts, warnings: saved.warnings ?? [] });
+}
+
+/** How an arm reads in a sentence. */
+function armLabel(name: string, cfg: CompareConfig): string {
+  const slash = name.indexOf('/');
+  if (slash > 0) {
+    const kind = name.slice(0, slash);
+    const sched = name.slice(slash + 1);
+    const agent = kind === 'paper' ? "the paper's agent" : kind === 'conditioned' ? `the conditioned ${cfg.algo.toUpperCase()} agent` : 'the agent';
+    if (sched === 'no-overlay') return `${agent} without an overlay`;
+    if (sched === 'control-c0') return `${agent} with zero-change reallocations`;
+    return `${agent} with the ${sched.slice('overlay:'.length)} overlay`;
+  }
+  const m = /^(.+)\+(overlay:(.+)|control-c0)$/.exec(name);
+  if (m) return m[3] ? `${m[1]} with the ${m[3]} overlay` : `${m[1]} with zero-change reallocations`;
+  return name === 'DJIA' ? 'the DJIA' : `the ${name} baseline`;
+}
+
+function fmtCi(ci: { lo: number; hi: number }, d = 2): string {
+  return Number.isFinite(ci.lo) ? `[${ci.lo.toFixed(d)}, ${ci.hi.toFixed(d)}]` : '[n/a]';
+}
+
+/** The statistics as markdown (appended to table.md; the report has the same in HTML). */
+export function statsMarkdown(stats: RunStats): string {
+  const o = stats.options;
+  const lines = [
+    `Statistics: stratified bootstrap over seeds (${o.resamples} resamples, seed ${o.seed}, percentile 95% intervals); day block bootstrap for one-path arms (circular, block length ${o.blockLength}); Holm correction within each family (arms against the same base); α = ${o.alpha}.`,
+    '',
+    '| arm | Sharpe mean [95% CI] | Sharpe IQM [95% CI] | PSR(0) | DSR |',
+    '|---|---|---|---|---|',
+    ...stats.arms.map((a) => `| ${a.name} | ${a.sharpe.mean.estimate.toFixed(3)} ${fmtCi(a.sharpe.mean)} | ${a.sharpe.iqm.estimate.toFixed(3)} ${fmtCi(a.sharpe.iqm)} | ${a.psr.toFixed(3)} | ${a.dsr.toFixed(3)} |`),
+    '',
+    '| comparison | ΔSharpe | 95% CI | p | Holm p | P(improvement) [95% CI] | day bootstrap ΔSharpe [95% CI] |',
+    '|---|---|---|---|---|---|---|',
+    ...stats.comparisons.map(
+      (c) =>
+        `| ${c.arm} vs ${c.base} | ${c.meanDiff >= 0 ? '+' : ''}${c.meanDiff.toFixed(3)} | ${fmtCi({ lo: c.ci[0], hi: c.ci[1] }, 3)} | ${c.pRaw.toFixed(3)} (${c.pSource}) | ${c.pHolm.toFixed(3)} | ${c.improvement.estimate.toFixed(2)} ${fmtCi(c.improvement)} | ${c.block ? `${c.block.estimate.toFixed(3)} ${fmtCi(c.block, 3)}, seeds excluding 0: ${c.block.seedsExcludingZero}/${c.block.seeds}` : ''} |`,
+    ),
+    '',
+    ...stats.comparisons.map((c) => `- ${c.sentence}`),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 function fmtPct(x: number): string {
@@ -270,6 +523,7 @@ function reportHtml(
   paired: CompareResult['paired'],
   warnings: string[],
   benchSource: string,
+  stats: RunStats,
 ): string {
   const mdRows = tableMd.trim().split('\n').filter((l) => !/^\|\s*-/.test(l) && !/^\|(\s*:?-+:?\s*\|)+$/.test(l));
   const htmlTable = mdRows
@@ -290,12 +544,21 @@ function reportHtml(
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>marginlab compare</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}td:last-child{text-align:left}.warn{color:#a40}</style></head><body>
-<h1>With vs without the overlay</h1>
-<p>Agent: ${esc(cfg.algo)} (${esc(cfg.preset)}), seeds ${cfg.seeds.join(', ')}; trained ${esc(cfg.train)}; traded ${esc(cfg.trade)}; stage 2: ${esc(cfg.rule)} rule, every ${cfg.freqMonths} months; turbulence threshold ${cfg.turbulence ?? 'off'}. Cells: mean ± sd across seeds.</p>
+<h1>With vs without the overlay, against the portfolio baselines</h1>
+<p>Agents: ${cfg.checkpoints.length ? 'trained run folders (--checkpoints)' : cfg.agents.map((a) => (a === 'paper' ? "paper = the paper's A2C, never trained on ratios" : `conditioned = ${esc(cfg.algo.toUpperCase())} (${esc(cfg.preset)} preset) trained on random long-share targets`)).join('; ')}. Seeds ${cfg.seeds.join(', ')}; trained ${esc(cfg.train)}; traded ${esc(cfg.trade)}; stage 2: ${esc(cfg.rule)} rule, every ${cfg.freqMonths} months; turbulence threshold ${cfg.turbulence ?? 'off'}. Cells: mean ± sd across seeds.</p>
 ${warnings.map((w) => `<p class="warn">⚠ ${esc(w)}</p>`).join('\n')}
 <table>${htmlTable}</table>
 <h2>Paired differences (same seeds): against no-overlay (whole effect) and against the zero-change control (the overlay's own effect)</h2>
 <table><tr><th>comparison</th><th>Δ Sharpe [95% CI]</th><th>seeds where the arm's Sharpe is higher</th><th>Δ annual return [95% CI]</th></tr>${pairedRows}</table>
+<h2>What is and is not significant</h2>
+<p>Each sentence compares Sharpe ratios over the same seeds (a baseline is one path, set beside every seed; where both arms are single paths the interval and p come from a block bootstrap over days). p-values are Holm-adjusted within each family of arms tested against the same base; α = ${stats.options.alpha}.</p>
+<ul>${stats.comparisons.map((c) => `<li>${esc(c.sentence)}</li>`).join('\n')}</ul>
+<h2>Robust statistics</h2>
+<p>Stratified bootstrap over seeds: ${stats.options.resamples} resamples, seed ${stats.options.seed}, percentile 95% intervals; IQM = interquartile mean (Agarwal et al. 2021). PSR(0) = probability that the true Sharpe ratio exceeds 0; DSR = the same against the expected best of ${stats.arms.length} arms tried with no skill (Bailey &amp; López de Prado). Day bootstrap: circular blocks of ${stats.options.blockLength} days.</p>
+<table><tr><th>arm</th><th>Sharpe mean [95% CI]</th><th>Sharpe IQM [95% CI]</th><th>annual return mean [95% CI]</th><th>PSR(0)</th><th>DSR</th></tr>
+${stats.arms.map((a) => `<tr><td>${esc(a.name)}${arms.find((x) => x.name === a.name)?.cheating ? ' (cheating)' : ''}</td><td>${a.sharpe.mean.estimate.toFixed(3)} ${fmtCi(a.sharpe.mean)}</td><td>${a.sharpe.iqm.estimate.toFixed(3)} ${fmtCi(a.sharpe.iqm)}</td><td>${fmtPct(a.annualReturn.mean.estimate)} [${fmtPct(a.annualReturn.mean.lo)}, ${fmtPct(a.annualReturn.mean.hi)}]</td><td>${a.psr.toFixed(3)}</td><td>${a.dsr.toFixed(3)}</td></tr>`).join('\n')}</table>
+<table><tr><th>comparison</th><th>ΔSharpe [95% CI]</th><th>p</th><th>Holm p</th><th>P(arm &gt; base) [95% CI]</th><th>day bootstrap ΔSharpe [95% CI]</th></tr>
+${stats.comparisons.map((c) => `<tr><td>${esc(c.arm)} vs ${esc(c.base)}</td><td>${c.meanDiff.toFixed(3)} ${fmtCi({ lo: c.ci[0], hi: c.ci[1] }, 3)}</td><td>${c.pRaw.toFixed(3)} (${c.pSource})</td><td>${c.pHolm.toFixed(3)}</td><td>${c.improvement.estimate.toFixed(2)} ${fmtCi(c.improvement)}</td><td>${c.block ? `${c.block.estimate.toFixed(3)} ${fmtCi(c.block, 3)}; seeds whose own interval excludes 0: ${c.block.seedsExcludingZero}/${c.block.seeds}` : ''}</td></tr>`).join('\n')}</table>
 <h2>Equity</h2>${svg}
 <p>Arms: ${arms.map((a) => `<b>${esc(a.name)}</b>: ${esc(a.origin)}`).join('; ')}. DJIA: ${esc(benchSource)}.</p>
 <h2>Forecasts and their explanations</h2>${fc}
@@ -318,9 +581,10 @@ export function registerCompareCommand(program: Command): void {
         'reallocation control, and with each overlay; writes a metrics table (mean ± sd across seeds), paired differences, ' +
         'daily accounts, forecasts with explanations, an equity chart and report.html. Offline by default (no API key).',
     )
-    .option('--algo <name>', 'ppo | a2c', 'a2c')
-    .option('--preset <name>', 'margintrader (the paper\'s env + A2C) | paper | realistic', 'margintrader')
-    .option('--seeds <list>', 'comma-separated seeds', '0,1,2,3,4')
+    .option('--agents <list>', 'paper (the paper\'s A2C, frozen, never trained on ratios) and/or conditioned (trained with random long-share targets)', 'paper,conditioned')
+    .option('--algo <name>', 'the conditioned agent\'s algorithm: ppo | a2c', 'ppo')
+    .option('--preset <name>', 'the conditioned PPO agent\'s env preset: paper | realistic', 'paper')
+    .option('--seeds <list>', 'seeds: a list and/or ranges, e.g. 0-19 or 0-4,10 (each seed once)', '0-4')
     .option('--train <range>', 'training period START:END', '2009-01-01:2018-12-31')
     .option('--trade <range>', 'trade period START:END', '2020-05-01:2024-03-28')
     .option('--timesteps <n>', 'training steps per seed (default: the algorithm\'s; 50,000 for margintrader)')
@@ -331,11 +595,20 @@ export function registerCompareCommand(program: Command): void {
     .option('--turbulence <x|off>', 'turbulence threshold on VIX while trading (the paper: 70)', '70')
     .option('--checkpoints <dirs>', 'comma-separated trained run folders, one per seed, instead of training')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
+    .option('--baselines <list>', `portfolio baselines traded through the same account (${STRATEGY_NAMES.join(', ')}); "none" for none`, DEFAULT_BASELINES.join(','))
+    .option('--baseline-overlays <list>', 'baselines also traded under each overlay\'s schedule and the zero-change control ("none" for none)', 'mvo')
+    .option('--bootstrap-resamples <n>', 'resamples of every bootstrap in the report', '2000')
+    .option('--bootstrap-seed <n>', 'seed of every bootstrap in the report', '0')
+    .option('--block-length <days>', 'block length of the day bootstrap (default ⌈n^(1/3)⌉)')
     .option('--config <file>', 'JSON with any of these settings (camelCase; explicit flags win)')
+    .option('--report-only <dir>', 'rebuild the tables, statistics and report of a finished run folder without training or trading (bootstrap flags apply)')
     .option('--out <dir>', 'run folder', 'runs/compare')
     .addHelpText(
       'after',
-      '\nExamples:\n  marginlab compare\n  marginlab compare --seeds 0,1,2,3,4 --overlays momentum,macro,oracle --out runs/five-seeds\n  marginlab compare --signals runs/gpt4o-macro.jsonl --checkpoints runs/compare/agents/seed-0',
+      '\nExamples:\n  marginlab compare\n  marginlab compare --seeds 0-19 --agents conditioned --overlays momentum,macro,oracle --out runs/twenty-seeds\n' +
+        '  marginlab compare --baselines mvo,risk-parity --baseline-overlays none --out runs/baselines\n' +
+        '  marginlab compare --signals runs/gpt4o-macro.jsonl --checkpoints runs/compare/agents/paper/seed-0 --seeds 0\n' +
+        '  marginlab compare --report-only runs/compare --bootstrap-seed 1',
     )
     .action(async (o: Record<string, string | undefined>, cmd: Command) => {
       const fromFile = typeof o.config === 'string' ? readConfigFile(o.config) : {};
@@ -344,9 +617,21 @@ export function registerCompareCommand(program: Command): void {
       const set = (key: string, v: () => unknown) => {
         if (explicit(key) || !(key in fromFile)) flags[key] = v();
       };
+      set('agents', () => list('agents', o.agents!));
       set('algo', () => o.algo);
       set('preset', () => o.preset);
-      set('seeds', () => list('seeds', o.seeds!).map((s) => numberFlag('seeds', s, { integer: true, min: 0 })!));
+      set('seeds', () => {
+        try {
+          return parseSeedList(o.seeds!);
+        } catch (e) {
+          throw new UserError(`--seeds: ${(e as Error).message}`);
+        }
+      });
+      set('baselines', () => (o.baselines === 'none' ? [] : list('baselines', o.baselines!)));
+      set('baselineOverlays', () => (o.baselineOverlays === 'none' ? [] : list('baseline-overlays', o.baselineOverlays!)));
+      set('bootstrapResamples', () => numberFlag('bootstrap-resamples', o.bootstrapResamples, { integer: true, min: 100 }));
+      set('bootstrapSeed', () => numberFlag('bootstrap-seed', o.bootstrapSeed, { integer: true, min: 0 }));
+      if (o.blockLength !== undefined) flags.blockLength = numberFlag('block-length', o.blockLength, { integer: true, min: 1 });
       set('train', () => o.train);
       set('trade', () => o.trade);
       if (o.timesteps !== undefined) flags.timesteps = numberFlag('timesteps', o.timesteps, { integer: true, min: 1 });
@@ -361,17 +646,29 @@ export function registerCompareCommand(program: Command): void {
       const parsed = CompareSchema.safeParse({ ...fromFile, ...flags });
       if (!parsed.success) {
         const i = parsed.error.issues[0];
-        throw new UserError(`${i.path.length ? `"${i.path.join('.')}"` : 'config'}: ${i.message}`);
+        const key = String(i.path[0] ?? '');
+        const flag = key === 'freqMonths' ? 'freq' : key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+        const allowed = key === 'freqMonths' ? ' (allowed: 3, 6, 12)' : key === 'baselines' || key === 'baselineOverlays' ? ` (allowed: ${STRATEGY_NAMES.join(', ')})` : '';
+        throw new UserError(`${key ? `--${flag} (config key "${i.path.join('.')}")` : 'config'}: ${i.message}${allowed}`);
       }
       for (const f of parsed.data.signals) if (!existsSync(f)) throw new UserError(`--signals: no such file ${f}`);
       const t0 = Date.now();
-      const res = await withInterrupt('finishing the current training update and writing a checkpoint', (signal) => runCompare(parsed.data, { signal }));
+      const res =
+        typeof o.reportOnly === 'string'
+          ? rebuildCompareReport(o.reportOnly, {
+              ...(explicit('bootstrapResamples') ? { bootstrapResamples: parsed.data.bootstrapResamples } : {}),
+              ...(explicit('bootstrapSeed') ? { bootstrapSeed: parsed.data.bootstrapSeed } : {}),
+              ...(explicit('blockLength') ? { blockLength: parsed.data.blockLength } : {}),
+            })
+          : await withInterrupt('finishing the current training update and writing a checkpoint', (signal) => runCompare(parsed.data, { signal }));
       console.log(res.table);
-      console.log('\npaired differences over the same seeds (95% t interval; n/a with one seed):');
-      for (const [name, p] of Object.entries(res.paired)) {
-        const ci = Number.isFinite(p.sharpe.ci[0]) ? `[${p.sharpe.ci[0].toFixed(3)}, ${p.sharpe.ci[1].toFixed(3)}]` : '[n/a]';
-        console.log(`  ${name.padEnd(38)} ΔSharpe ${p.sharpe.meanDiff >= 0 ? '+' : ''}${p.sharpe.meanDiff.toFixed(3)} ${ci}   Δannual return ${p.annualReturn.meanDiff >= 0 ? '+' : ''}${fmtPct(p.annualReturn.meanDiff)}   arm better in ${Math.round(p.sharpe.fractionAGreater * 100)}% of seeds`);
+      console.log('\ncomparisons (ΔSharpe, 95% interval: paired t over seeds, or a day block bootstrap where both arms are one path; Holm within each family):');
+      for (const c of res.stats.comparisons) {
+        const ci = Number.isFinite(c.ci[0]) ? `[${c.ci[0].toFixed(3)}, ${c.ci[1].toFixed(3)}]` : '[n/a]';
+        console.log(`  ${`${c.arm} vs ${c.base}`.padEnd(58)} ΔSharpe ${c.meanDiff >= 0 ? '+' : ''}${c.meanDiff.toFixed(3)} ${ci.padEnd(18)} Holm p ${c.pHolm.toFixed(3)}  P(arm > base) ${c.improvement.estimate.toFixed(2)}`);
       }
+      console.log('\nin words (Holm-adjusted within each family):');
+      for (const c of res.stats.comparisons) console.log(`  - ${c.sentence}`);
       for (const w of res.warnings) console.log(`warning: ${w}`);
       console.log(`run folder: ${res.out} (report.html, table.md, results.json, episodes/, forecasts/, schedules/) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     });

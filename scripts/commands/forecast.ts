@@ -5,9 +5,18 @@
  *   OPENAI_API_KEY=… marginlab forecast --source paper-macro --provider openai --model gpt-4o-2024-05-13 --out gpt4o.jsonl
  *   marginlab forecast --source paper-macro --provider replay --model gpt-4o-2024-05-13 --out gpt4o.jsonl  # offline, from the cache
  *
- * Resumable (a rerun skips dates already written), interruptible (Ctrl-C loses only requests in flight),
- * `--dry-run` prints the prompts and calls nothing. LLM runs warn when decision dates fall before the
- * model's knowledge cutoff (parametric look-ahead) and record the cutoff in every record.
+ * Resumable (a rerun skips dates already written), interruptible (Ctrl-C or SIGTERM loses only requests
+ * in flight), `--dry-run` prints the prompts and calls nothing. LLM runs warn when decision dates fall
+ * before the model's knowledge cutoff (parametric look-ahead) and record the cutoff in every record.
+ *
+ * One writer per signals file: a second run on the same --out is refused (exit 75) naming the holder.
+ * Configuration (base URL, key, data sources) is checked before the lock is taken and before any date.
+ * Everything printed goes through a redactor for OPENAI_API_KEY, on top of the transport's own.
+ *
+ * Exit status: 0 every date has a forecast; 1 a usage, configuration or input error (nothing was run);
+ * 2 some dates failed (their failures are in the file; a rerun retries them); 3 the provider stopped the
+ * run (credentials, unknown model, replay miss); 75 another run holds the signals file; 130 / 143
+ * interrupted by SIGINT / SIGTERM (records written are kept).
  */
 import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -24,12 +33,14 @@ import { RecordingTransport, ReplayTransport, ResponseCache } from '../../overla
 import { EnsembleForecaster, type EnsembleMethod } from '../../overlays/providers/ensemble.ts';
 import { defaultChatParams, LlmForecaster } from '../../overlays/providers/llm.ts';
 import { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from '../../overlays/providers/offline.ts';
-import { OpenAITransport } from '../../overlays/providers/openai.ts';
+import { DEFAULT_MAX_REPLY_BYTES, normalizeBaseUrl, OpenAITransport } from '../../overlays/providers/openai.ts';
 import { OracleForecaster } from '../../overlays/providers/oracle.ts';
 import { FatalProviderError, type ChatTransport } from '../../overlays/providers/transport.ts';
+import { redactor } from '../../overlays/providers/redact.ts';
 import { labelOrderRobustness, shuffledLabelOrders } from '../../overlays/robustness.ts';
 import { runForecasts, type ForecastRunSummary } from '../../overlays/run.ts';
 import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
+import { LOCKED_EXIT_CODE, LockedError } from '../../src/lock.ts';
 
 export { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
 
@@ -53,6 +64,8 @@ export interface ForecastCommandOptions {
   timeout: number;
   maxAttempts: number;
   baseUrl?: string;
+  /** Largest reply body accepted from the endpoint (bytes); a longer one fails that date. */
+  maxReplyBytes?: number;
   jsonMode: boolean;
   oracleAccuracy: number;
   horizonMonths: number;
@@ -143,10 +156,13 @@ function buildForecaster(
     const cacheDir = o.cache ?? join(dirname(o.out), 'llm-cache');
     let transport: ChatTransport;
     if (o.dryRun) transport = noCallTransport;
-    else if (name === 'replay') transport = new ReplayTransport(new ResponseCache(cacheDir, false), 'openai');
-    else {
+    else if (name === 'replay') {
+      const endpoint = replayEndpoint(o.baseUrl); // a configuration error first, before the cache is looked for
+      transport = new ReplayTransport(new ResponseCache(cacheDir, false), 'openai', endpoint);
+    } else {
       const live = new OpenAITransport({
         baseURL: o.baseUrl,
+        maxReplyBytes: o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
         timeoutMs: o.timeout,
         concurrency: o.concurrency,
         retry: { maxAttempts: o.maxAttempts },
@@ -157,6 +173,16 @@ function buildForecaster(
     return new LlmForecaster(transport, { format, params, labelOrder, modelCutoff: resolveModelCutoff(o.model, o.modelCutoff) });
   }
   return offlineForecaster(name, data, { oracleAccuracy: o.oracleAccuracy, horizonMonths: o.horizonMonths, seed: o.seed });
+}
+
+/**
+ * The endpoint whose answers a replay serves: --base-url, else OPENAI_BASE_URL (canonical form, checked
+ * like a live run's), else undefined: each prompt's answer from whichever endpoint recorded it.
+ */
+function replayEndpoint(baseUrl: string | undefined): string | undefined {
+  if (baseUrl !== undefined) return normalizeBaseUrl(baseUrl, '--base-url');
+  const env = process.env.OPENAI_BASE_URL;
+  return env ? normalizeBaseUrl(env, 'OPENAI_BASE_URL') : undefined;
 }
 
 /** The offline forecasters by name (shared by `forecast` and `compare`). */
@@ -184,9 +210,10 @@ function buildRunForecaster(o: ForecastCommandOptions, data: BundledSources, lab
   return members.length === 1 ? members[0] : new EnsembleForecaster(members, o.combine);
 }
 
-function describeRecord(r: SignalRecord): string {
+function describeRecord(r: SignalRecord, cached: boolean): string {
   if (r.failure !== undefined) return `FAILED (${r.failure.slice(0, 160)})`;
-  return `${r.label} (${r.score! >= 0 ? '+' : ''}${r.score})${r.cached ? ' [cached]' : ''} ${Math.round(r.latencyMs)} ms`;
+  const warned = r.warnings ? ` [${r.warnings.length} warning${r.warnings.length > 1 ? 's' : ''}]` : '';
+  return `${r.label} (${r.score! >= 0 ? '+' : ''}${r.score})${cached ? ' [cached]' : ''}${warned} ${Math.round(r.latencyMs)} ms`;
 }
 
 function summaryLine(s: ForecastRunSummary, out: string, model: string): string {
@@ -213,6 +240,7 @@ async function runOnce(
 ): Promise<ForecastRunSummary> {
   const forecaster = buildRunForecaster(o, data, labelOrder, io);
   const format = o.provider.some((p) => LLM_PROVIDERS.has(p)) ? (o.format ?? defaultFormat(o.source)) : null;
+  const warnings: string[] = []; // printed after the progress bar, which would overwrite them
   const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'forecast [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   try {
     return await runForecasts({
@@ -225,17 +253,27 @@ async function runOnce(
       out,
       concurrency: o.concurrency,
       signal,
+      onLock: (lock) => {
+        if (lock.replaced) {
+          io.stderr(`note: took over the lock of ${out} left by pid ${lock.replaced.pid} on this host (started ${lock.replaced.started}), which is no longer running\n`);
+        }
+      },
       onStart: ({ pending, skipped }) => {
         if (skipped.length > 0) io.stderr(`resuming ${out}: ${skipped.length} dates already written, ${pending.length} to go\n`);
         bar?.start(o.dates.length, skipped.length, { last: '' });
       },
       onRecord: (r, p) => {
-        if (bar) bar.update(p.done, { last: `${r.date} ${describeRecord(r)}` });
-        else io.stderr(`[${p.done}/${p.total}] ${r.date} ${describeRecord(r)}\n`);
+        if (bar) bar.update(p.done, { last: `${r.date} ${describeRecord(r, p.cached)}` });
+        else io.stderr(`[${p.done}/${p.total}] ${r.date} ${describeRecord(r, p.cached)}\n`);
+        for (const w of r.warnings ?? []) {
+          if (bar) warnings.push(`warning: ${r.date}: ${w}\n`);
+          else io.stderr(`warning: ${r.date}: ${w}\n`);
+        }
       },
     });
   } finally {
     bar?.stop();
+    for (const w of warnings) io.stderr(w);
   }
 }
 
@@ -250,7 +288,20 @@ function dryRun(o: ForecastCommandOptions, data: BundledSources, io: CommandIo):
   }
 }
 
-export async function forecastCommand(o: ForecastCommandOptions, io: CommandIo = processIo): Promise<number> {
+/** `io` with the API key (and any Authorization value) removed from everything written. */
+function redactedIo(io: CommandIo): CommandIo {
+  const redact = redactor([process.env.OPENAI_API_KEY]);
+  return {
+    stdout: (t) => io.stdout(redact(t)),
+    stderr: (t) => io.stderr(redact(t)),
+    get isTTY() {
+      return io.isTTY;
+    },
+  };
+}
+
+export async function forecastCommand(o: ForecastCommandOptions, rawIo: CommandIo = processIo): Promise<number> {
+  const io = redactedIo(rawIo);
   const data = new BundledSources({ dataDir: o.dataDir, newsFile: o.news });
   if (o.dryRun) {
     dryRun(o, data, io);
@@ -266,17 +317,22 @@ export async function forecastCommand(o: ForecastCommandOptions, io: CommandIo =
   }
 
   const controller = new AbortController();
-  const onSigint = () => {
+  let interruptCode = 130;
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
     if (controller.signal.aborted) return;
-    io.stderr('\ninterrupt: stopping; records already written are kept, rerun the same command to resume\n');
-    controller.abort(new Error('interrupted by SIGINT'));
+    interruptCode = name === 'SIGTERM' ? 143 : 130;
+    io.stderr(`\ninterrupt: stopping${name === 'SIGTERM' ? ' on SIGTERM' : ''}; records already written are kept, rerun the same command to resume\n`);
+    controller.abort(new Error(`interrupted by ${name}`));
   };
+  const onSigint = onSignal('SIGINT');
+  const onSigterm = onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
     const labelOrder = o.shuffleLabels !== undefined ? shuffledLabelOrders(1, o.shuffleLabels)[0] : undefined;
     const summary = await runOnce(o, data, o.out, labelOrder, io, controller.signal);
     io.stderr(summaryLine(summary, o.out, o.model ?? o.provider.join(',')));
-    if (summary.interrupted) return 130;
+    if (summary.interrupted) return interruptCode;
 
     if (o.robustness !== undefined && o.robustness > 0) {
       const orders = shuffledLabelOrders(o.robustness, o.seed);
@@ -286,7 +342,7 @@ export async function forecastCommand(o: ForecastCommandOptions, io: CommandIo =
         io.stderr(`robustness run ${i + 1}/${orders.length}: labels ordered ${orders[i].join(', ')}\n`);
         const s = await runOnce(o, data, out, orders[i], io, controller.signal);
         io.stderr(summaryLine(s, out, o.model ?? ''));
-        if (s.interrupted) return 130;
+        if (s.interrupted) return interruptCode;
         runs.push(readSignals(out).latest);
       }
       const report = labelOrderRobustness(readSignals(o.out).latest, runs);
@@ -295,6 +351,7 @@ export async function forecastCommand(o: ForecastCommandOptions, io: CommandIo =
     return summary.failures > 0 ? 2 : 0;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }
 
@@ -317,7 +374,8 @@ export function registerForecastCommand(program: Command, io: CommandIo = proces
     .option('--concurrency <n>', 'forecasts (and requests) in flight', positiveInt('--concurrency'), 4)
     .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--timeout'), 120_000)
     .option('--max-attempts <n>', 'attempts per request, the first included', positiveInt('--max-attempts'), 5)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint (default: OPENAI_BASE_URL, else api.openai.com)')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint, http(s) (default: OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay (default: any)')
+    .option('--max-reply-bytes <n>', 'largest reply accepted from the endpoint; a longer one fails that date', positiveInt('--max-reply-bytes'), DEFAULT_MAX_REPLY_BYTES)
     .option('--no-json-mode', 'do not send response_format json_object with the json format')
     .option('--oracle-accuracy <p>', 'probability that the oracle reports the true label', parseAccuracy, 1)
     .option('--horizon-months <n>', 'oracle forecast horizon', positiveInt('--horizon-months'), 6)
@@ -327,13 +385,14 @@ export function registerForecastCommand(program: Command, io: CommandIo = proces
     .option('--dry-run', 'print the prompts; call nothing, write nothing', false)
     .option('--verbose', 'stack traces on errors', false)
     .action(async (opts: ForecastCommandOptions) => {
+      const out = redactedIo(io);
       try {
-        process.exitCode = await forecastCommand(opts, io);
+        process.exitCode = await forecastCommand(opts, out);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        io.stderr(`error: ${message}\n`);
-        if (opts.verbose && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
-        process.exitCode = e instanceof FatalProviderError ? 3 : 1;
+        out.stderr(`error: ${message}\n`);
+        if (opts.verbose && e instanceof Error && e.stack) out.stderr(`${e.stack}\n`);
+        process.exitCode = e instanceof LockedError ? LOCKED_EXIT_CODE : e instanceof FatalProviderError ? 3 : 1;
       }
     });
 }

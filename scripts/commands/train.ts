@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
+import { CONDITIONING_STREAM, ConditionedVecEnv, ConditioningSchema, parseConditioning, parseConditioningFlag, type ConditioningInput } from '../../agents/conditioning.ts';
 import { dailyRowsToCsv, evaluateEpisode } from '../../agents/evaluate.ts';
 import { writeFileAtomic } from '../../agents/io.ts';
 import { EnvConfigSchema, envConfig, type EnvConfig, type EnvConfigInput } from '../../env/config.ts';
@@ -35,6 +36,7 @@ export const TrainRunSchema = z
     backend: z.enum(BACKEND_PREFS as unknown as [BackendPref, ...BackendPref[]]).default('auto').describe('TensorFlow.js backend'),
     env: z.record(z.string(), z.unknown()).default({}).describe('env config overrides (see the README\'s env parameters)'),
     agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm config overrides (see the README\'s PPO/A2C knobs)'),
+    conditioning: ConditioningSchema.nullable().default(null).describe('ratio-conditioned training (agents/conditioning.ts): random initial long shares and reallocation events; null: the fixed 1:1 split'),
   })
   .strict();
 export type TrainRun = z.infer<typeof TrainRunSchema>;
@@ -85,7 +87,16 @@ export async function runTraining(given: TrainRun, out: string, opts: { resume?:
   if (run.preset === 'margintrader' && run.algo !== 'a2c') throw new UserError('--preset margintrader is the paper\'s A2C setup: use it with --algo a2c');
   const envCfg = trainEnvConfig(run);
   const frame = buildMarketFrame({ start: range.start, end: range.end, tickers: PAPER_TICKERS });
-  const vecEnv = new MarginVecEnv(frame, envCfg, { numEnvs: run.numEnvs, randomStart: run.randomStart, episodeLength: run.episodeLength });
+  const plainEnv = new MarginVecEnv(frame, envCfg, { numEnvs: run.numEnvs, randomStart: run.randomStart, episodeLength: run.episodeLength });
+  let vecEnv: MarginVecEnv | ConditionedVecEnv = plainEnv;
+  if (run.conditioning) {
+    try {
+      vecEnv = new ConditionedVecEnv(plainEnv, run.conditioning, run.seed);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  }
+  const conditioning = run.conditioning ? { ...run.conditioning, stream: CONDITIONING_STREAM, seed: run.seed } : null;
   // TensorFlow.js loads only when a command trains or evaluates (it costs ~0.3 s at start-up).
   const { A2C_PRESETS, trainA2C } = await import('../../agents/a2c.ts');
   const { trainPPO } = await import('../../agents/ppo/train.ts');
@@ -100,8 +111,8 @@ export async function runTraining(given: TrainRun, out: string, opts: { resume?:
     progress: opts.progress ?? 'auto',
     log: opts.log,
     signal: opts.signal,
-    configExtra: { run, env: envCfg, trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] }, tickers: frame.tickers },
-    manifestData: { dataSha256: verifyBundledData(), trainPeriod: range },
+    configExtra: { run, env: envCfg, trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] }, tickers: frame.tickers, ...(conditioning ? { conditioning } : {}) },
+    manifestData: { dataSha256: verifyBundledData(), trainPeriod: range, ...(conditioning ? { conditioning } : {}) },
   };
   const config = resumed ? resumed.agent : agent; // undefined on resume: the stored agent config
   try {
@@ -111,6 +122,63 @@ export async function runTraining(given: TrainRun, out: string, opts: { resume?:
     if (/invalid (PPO|A2C) config/.test(msg)) throw new UserError(msg);
     throw e;
   }
+}
+
+/**
+ * The conditioned agent's defaults (compare's `conditioned`): PPO (SB3 defaults with the normaliser of
+ * normalize.ts) on the paper env, trained with the default ratio curriculum, 4 env copies × 512 steps per
+ * rollout (2,048 transitions per update, as SB3's n_steps), 252-day episodes from random first days (one
+ * fresh initial long share per episode), 50,000 env steps (the paper's A2C budget; the driver rounds up to
+ * 25 updates = 51,200 steps).
+ */
+export const CONDITIONED_DEFAULTS = {
+  algo: 'ppo',
+  preset: 'paper',
+  timesteps: 50_000,
+  numEnvs: 4,
+  episodeLength: 252,
+  randomStart: true,
+  agent: { nSteps: 512 },
+} as const;
+
+/**
+ * The TrainRun of the ratio-conditioned agent for `compare --agents …,conditioned`: CONDITIONED_DEFAULTS
+ * with the default curriculum (uniform 0.2–0.8 w.p. 0.5, else the paper's grid; events every 63 trading
+ * days on average). `algo: 'a2c'` gives the paper's A2C (margintrader preset, whole-period episodes, 50,000
+ * steps) trained with the same curriculum. Pass `episodeLength` for training periods shorter than 253 days.
+ */
+export function conditionedRun(base: {
+  seed: number;
+  train?: string;
+  timesteps?: number;
+  backend?: BackendPref;
+  algo?: 'ppo' | 'a2c';
+  /** Env preset of a PPO agent (default paper). */
+  preset?: 'paper' | 'realistic';
+  conditioning?: ConditioningInput;
+  episodeLength?: number;
+}): TrainRun {
+  const conditioning = parseConditioning(base.conditioning ?? {});
+  const common = { seed: base.seed, train: base.train, backend: base.backend, conditioning };
+  if (base.algo === 'a2c') {
+    return TrainRunSchema.parse({ ...common, algo: 'a2c', preset: 'margintrader', timesteps: base.timesteps, episodeLength: base.episodeLength });
+  }
+  const d = CONDITIONED_DEFAULTS;
+  return TrainRunSchema.parse({
+    ...common,
+    algo: d.algo,
+    preset: base.preset ?? d.preset,
+    timesteps: base.timesteps ?? d.timesteps,
+    numEnvs: d.numEnvs,
+    episodeLength: base.episodeLength ?? d.episodeLength,
+    randomStart: d.randomStart,
+    agent: { ...d.agent },
+  });
+}
+
+/** The paper's agent for `compare --agents paper,…`: the paper's A2C (margintrader preset), never conditioned. */
+export function paperRun(base: { seed: number; train?: string; timesteps?: number; backend?: BackendPref }): TrainRun {
+  return TrainRunSchema.parse({ algo: 'a2c', preset: 'margintrader', train: base.train, seed: base.seed, timesteps: base.timesteps, backend: base.backend });
 }
 
 export function parseRangeFlag(flag: string, text: string): { start: string; end: string } {
@@ -151,12 +219,17 @@ export function registerTrainCommands(program: Command): void {
     .option('--episode-length <n>', 'steps per episode (default: the whole period)')
     .option('--random-start', 'start each episode on a random day of the period')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
-    .option('--config <file>', 'JSON with preset, train, seed, timesteps, numEnvs, episodeLength, randomStart, backend, plus "env" and "agent" overrides; flags given explicitly win')
+    .option(
+      '--condition-ratio [spec]',
+      'ratio-conditioned training: each episode opens at a random long share and reallocates to random targets inside it, drawn from the run seed\'s "conditioning" stream. ' +
+        'SPEC (optional) is a comma list: uniform=LO:HI (0.2:0.8), p=P (0.5: probability of the uniform part, else the paper\'s grid 0.35…0.65), grid=paper|V/V/…, gap=DAYS|off (63: mean trading days between reallocations)',
+    )
+    .option('--config <file>', 'JSON with preset, train, seed, timesteps, numEnvs, episodeLength, randomStart, backend, conditioning ({uniform, pUniform, grid, meanGapDays} or null), plus "env" and "agent" overrides; flags given explicitly win')
     .requiredOption('--out <dir>', 'run folder, e.g. checkpoints/ppo-paper-s0')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .addHelpText(
       'after',
-      '\nExamples:\n  marginlab train --algo a2c --preset margintrader --seed 0 --out checkpoints/a2c-paper\n  marginlab train --algo ppo --preset paper --timesteps 200000 --num-envs 4 --random-start --episode-length 256 --out checkpoints/ppo\n  marginlab train --algo ppo --out checkpoints/ppo --resume',
+      '\nExamples:\n  marginlab train --algo a2c --preset margintrader --seed 0 --out checkpoints/a2c-paper\n  marginlab train --algo ppo --preset paper --timesteps 200000 --num-envs 4 --random-start --episode-length 256 --out checkpoints/ppo\n  marginlab train --algo ppo --num-envs 4 --random-start --episode-length 252 --timesteps 50000 --condition-ratio --out checkpoints/ppo-conditioned\n  marginlab train --algo ppo --condition-ratio uniform=0.3:0.7,p=1,gap=126 --out checkpoints/ppo-cond-uniform\n  marginlab train --algo ppo --out checkpoints/ppo --resume',
     )
     .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const fromFile = typeof o.config === 'string' ? readConfigFile(o.config) : {};
@@ -174,6 +247,13 @@ export function registerTrainCommands(program: Command): void {
       if (o.episodeLength !== undefined) flags.episodeLength = numberFlag('episode-length', o.episodeLength as string, { integer: true, min: 1 });
       if (o.randomStart) flags.randomStart = true;
       set('backend', 'backend', () => o.backend);
+      if (o.conditionRatio !== undefined) {
+        try {
+          flags.conditioning = parseConditioningFlag(o.conditionRatio);
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+      }
       const run = parseRun({ ...fromFile, ...flags }, typeof o.config === 'string' ? `--config ${o.config}` : 'flags');
       const res = await withInterrupt('finishing the current update and writing a checkpoint', (signal) =>
         runTraining(run, o.out as string, { resume: Boolean(o.resume), signal }),

@@ -22,9 +22,15 @@ const DATA_FILES = {
   index: ['index_daily_ohlc.csv.gz', 'index_daily_ohlc.csv'],
   dia: ['etf_dia_daily_ohlcv.csv.gz', 'etf_daily_ohlcv.csv.gz', 'etf_daily_ohlcv.csv'],
   macro: ['macro_fred_long.csv.gz', 'macro_fred_long.csv'],
+  // Universes (src/data/universe.ts): the SPDR sector ETFs with SPY, the four coins, and the Dow GICS map.
+  sectors: ['etf_sectors_daily_ohlcv.csv.gz', 'etf_daily_ohlcv.csv.gz', 'etf_daily_ohlcv.csv'],
+  crypto: ['crypto_daily_ohlcv.csv.gz', 'crypto_daily_ohlcv.csv'],
+  sectorMap: ['dow30_sectors.csv'],
 } as const;
 
-export function dataFile(dataDir: string, kind: keyof typeof DATA_FILES): string {
+export type DataFileKind = keyof typeof DATA_FILES;
+
+export function dataFile(dataDir: string, kind: DataFileKind): string {
   for (const name of DATA_FILES[kind]) {
     const path = resolve(dataDir, name);
     if (existsSync(path)) return path;
@@ -143,7 +149,7 @@ export function loadVix(dataDir: string = BUNDLED_DATA_DIR): DailySeries {
 }
 
 /** The VIX on each date (NaN where unknown); the FRED file is parsed only when the dates reach past ^VIX. */
-function vixOn(dates: string[], dataDir: string): Float64Array {
+export function vixOn(dates: string[], dataDir: string): Float64Array {
   const yahoo = closeSeries(cachedOhlcv(dataFile(dataDir, 'index')), '^VIX');
   const needsFred = dates.length > 0 && dates[dates.length - 1] > yahoo.dates[yahoo.dates.length - 1];
   return valuesOn(needsFred ? loadVix(dataDir) : yahoo, dates);

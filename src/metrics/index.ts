@@ -2,3 +2,5 @@
 export * from './perf.ts';
 export * from './trading.ts';
 export * from './stats.ts';
+export * from './robust.ts';
+export * from './seeds.ts';

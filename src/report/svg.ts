@@ -130,6 +130,93 @@ export function lineChartSvg(opts: LineChartOptions): string {
   return document(width, height, opts.title, opts.yLabel, box, parts);
 }
 
+export interface StackedAreaOptions {
+  /** ISO dates, one per point (x axis: trading-day index, labelled by date). */
+  dates: readonly string[];
+  /** Layers stacked in this order; positive values stack up from 0, negative ones down from 0. */
+  series: readonly { name: string; values: ArrayLike<number>; color?: string }[];
+  title?: string;
+  yLabel?: string;
+  width?: number;
+  height?: number;
+  /** Value-axis format; default 'percent' (weights). */
+  format?: ValueFormat;
+}
+
+/**
+ * Stacked areas (e.g. portfolio weights over time): each layer's band lies between the running sums of
+ * the layers before it, longs above zero and shorts below, so the top edge is the long exposure and the
+ * bottom edge minus the short exposure.
+ */
+export function stackedAreaSvg(opts: StackedAreaOptions): string {
+  const width = opts.width ?? 800;
+  const height = opts.height ?? 360;
+  const n = opts.dates.length;
+  if (n === 0) throw new RangeError('stackedAreaSvg: no dates');
+  if (opts.series.length === 0) throw new RangeError('stackedAreaSvg: no series');
+  for (const s of opts.series) {
+    if (s.values.length !== n) throw new RangeError(`stackedAreaSvg: series "${s.name}" has ${s.values.length} values for ${n} dates`);
+    for (let i = 0; i < n; i++) if (!Number.isFinite(s.values[i])) throw new RangeError(`stackedAreaSvg: series "${s.name}" is ${s.values[i]} at ${opts.dates[i]}`);
+  }
+  const up = new Float64Array(n);
+  const down = new Float64Array(n);
+  const bands = opts.series.map((s) => {
+    const lo = new Float64Array(n);
+    const hi = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = s.values[i];
+      if (v >= 0) {
+        lo[i] = up[i];
+        up[i] += v;
+        hi[i] = up[i];
+      } else {
+        hi[i] = down[i];
+        down[i] += v;
+        lo[i] = down[i];
+      }
+    }
+    return { lo, hi };
+  });
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    if (down[i] < min) min = down[i];
+    if (up[i] > max) max = up[i];
+  }
+  if (max === min) max = min + 1;
+  const format = opts.format ?? 'percent';
+  const box: Box = { x0: opts.yLabel ? 92 : 78, x1: width - 150, y0: opts.title ? 40 : 16, y1: height - 44 };
+  const ticks = linearTicks(min, max);
+  const yOf = (v: number) => box.y1 - ((v - ticks.lo) / (ticks.hi - ticks.lo)) * (box.y1 - box.y0);
+  const xOf = (i: number) => (n === 1 ? (box.x0 + box.x1) / 2 : box.x0 + (i / (n - 1)) * (box.x1 - box.x0));
+  const parts: string[] = [];
+  parts.push(...valueAxis(box, ticks, yOf, format, false));
+  for (const t of dateTicks(opts.dates)) {
+    const x = xOf(t.index);
+    parts.push(line(x, box.y1, x, box.y1 + 5, '#444'));
+    parts.push(text(x, box.y1 + 18, t.label, { anchor: 'middle' }));
+  }
+  parts.push(line(box.x0, yOf(0), box.x1, yOf(0), '#444'));
+  bands.forEach((b, k) => {
+    const color = opts.series[k].color ?? AREA_PALETTE[k % AREA_PALETTE.length];
+    let d = '';
+    for (let i = 0; i < n; i++) d += `${i ? ' L' : 'M'}${num(xOf(i))} ${num(yOf(b.hi[i]))}`;
+    for (let i = n - 1; i >= 0; i--) d += ` L${num(xOf(i))} ${num(yOf(b.lo[i]))}`;
+    parts.push(`<path d="${d} Z" fill="${attr(color)}" fill-opacity="0.85" stroke="none"><title>${esc(opts.series[k].name)}</title></path>`);
+  });
+  // Legend to the right of the plot (many layers: one row each).
+  opts.series.forEach((s, k) => {
+    const color = s.color ?? AREA_PALETTE[k % AREA_PALETTE.length];
+    const y = box.y0 + 4 + k * 15;
+    parts.push(`<rect x="${num(box.x1 + 12)}" y="${num(y)}" width="10" height="10" fill="${attr(color)}"/>`);
+    parts.push(text(box.x1 + 28, y + 9, s.name, {}));
+  });
+  return document(width, height, opts.title, opts.yLabel, box, parts);
+}
+
+/** Twelve distinguishable fills for stacked layers (Okabe–Ito, then lighter tints). */
+const AREA_PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#7FB8D8', '#EAAF80', '#80CEB9', '#E5BCD3', '#999999'] as const;
+
 /** Bars at the mean with error bars from lo to hi, one per arm. */
 export function barChartSvg(opts: BarChartOptions): string {
   const width = opts.width ?? 560;

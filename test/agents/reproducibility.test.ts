@@ -14,6 +14,12 @@ import type { UpdateMetrics } from '../../agents/on-policy.ts';
 import { trainPPO } from '../../agents/ppo/train.ts';
 import { RunFolder } from '../../agents/run-folder.ts';
 import { TwoAssetDriftVecEnv } from '../../agents/toy-envs.ts';
+import { ConditionedVecEnv, type ConditionedEnvState } from '../../agents/conditioning.ts';
+import { ActorCritic } from '../../agents/networks.ts';
+import { makePolicy } from '../../agents/checkpoint.ts';
+import { envConfig } from '../../env/config.ts';
+import { MarginVecEnv } from '../../env/vector-env.ts';
+import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'marginlab-agents-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -200,6 +206,60 @@ describe('resume', () => {
     await trainPPO({ vecEnv: env(), runDir: early, progress: 'none', config: PPO_CFG, stopAfterUpdates: 1 });
     expect(existsSync(join(early, 'checkpoint.json'))).toBe(false);
     await expect(trainPPO({ vecEnv: env(), runDir: early, resume: true, progress: 'none' })).rejects.toThrow(/no checkpoint yet/);
+  });
+});
+
+describe('resume of a ratio-conditioned run (margin env, real prices)', () => {
+  // 2 copies, 20-day episodes from random days, reallocation events every ~5 days: episodes end and events
+  // fire in the middle of rollouts, and the checkpoint at update 2 falls inside episodes with pending events.
+  const frame = buildMarketFrame({ start: '2016-01-01', end: '2016-06-30', tickers: PAPER_TICKERS });
+  const condEnv = (seed = 3) => new ConditionedVecEnv(new MarginVecEnv(frame, envConfig('paper', {}), { numEnvs: 2, randomStart: true, episodeLength: 20 }), { meanGapDays: 5 }, seed);
+  const CFG = { seed: 3, totalTimesteps: 6 * 32, nSteps: 16, batchSize: 16, nEpochs: 2, checkpointEvery: 2 };
+
+  it('interrupted and resumed == uninterrupted, bit for bit (weights, metrics, curriculum stream and plans)', async () => {
+    const straightEnv = condEnv();
+    const straight = await trainPPO({ vecEnv: straightEnv, runDir: freshDir(), progress: 'none', config: CFG });
+    const dir = freshDir();
+    await trainPPO({ vecEnv: condEnv(), runDir: dir, progress: 'none', config: CFG, stopAfterUpdates: 3 });
+    const snap = loadCheckpoint(dir).env.snapshot as ConditionedEnvState;
+    expect(snap.conditioning.seed).toBe(3);
+    expect(snap.conditioning.plans).toHaveLength(2);
+    expect(snap.conditioning.rng).toBeTruthy(); // the curriculum's stream state is in the checkpoint
+    const resumedEnv = condEnv();
+    const resumed = await trainPPO({ vecEnv: resumedEnv, runDir: dir, resume: true, progress: 'none' });
+    expect(resumed.envRestored).toBe('snapshot');
+    expect(bits(resumed.net.params).equals(bits(straight.net.params))).toBe(true);
+    expect(stable(RunFolder.open(dir).readMetrics())).toEqual(stable(straight.metrics));
+    expect(resumedEnv.getState().conditioning).toEqual(straightEnv.getState().conditioning);
+    expect(resumed.obsNorm!.passthrough).toEqual(straightEnv.ratioSlots);
+    // a snapshot drawn with another seed is refused rather than silently mixed
+    expect(() => condEnv(4).setState(snap)).toThrow(/seed 3/);
+  });
+});
+
+describe('checkpoints written before the normaliser rule', () => {
+  it('load and resume with the legacy rule they were trained with', async () => {
+    const dir = freshDir();
+    const r = await trainPPO({ vecEnv: env(), runDir: dir, progress: 'none', config: { ...PPO_CFG, totalTimesteps: 2 * 64 } });
+    expect(r.obsNorm).toMatchObject({ stdFloor: 0.1, passthrough: [] });
+    const ck = loadCheckpoint(dir);
+    expect(ck.obsNorm).toMatchObject({ stdFloor: 0.1, passthrough: [] });
+    // strip the rule, as a checkpoint from before it has none
+    const old = { ...ck, obsNorm: { mean: ck.obsNorm!.mean, var: ck.obsNorm!.var, count: ck.obsNorm!.count, clip: ck.obsNorm!.clip } };
+    saveCheckpoint(join(dir, 'checkpoint.json'), old);
+    const policy = loadPolicy(dir);
+    const net = new ActorCritic(4, 2, ck.net);
+    net.setParams(ck.params);
+    const legacy = makePolicy(net, { mean: ck.obsNorm!.mean, var: ck.obsNorm!.var, clip: ck.obsNorm!.clip }, ck.actionLow, ck.actionHigh);
+    // feature 3 is the constant 1 in training: off it, the legacy map clips and the new one does not
+    const obs = new Float32Array([0.1, -0.1, 0.5, 1.5]);
+    expect(Array.from(policy.act(obs))).toEqual(Array.from(legacy.act(obs)));
+    expect(Array.from(policy.act(obs))).not.toEqual(Array.from(r.policy.act(obs)));
+    const lines: string[] = [];
+    const resumed = await trainPPO({ vecEnv: env(), runDir: dir, resume: true, progress: 'none', config: { ...PPO_CFG, totalTimesteps: 3 * 64 }, log: (l) => lines.push(l) });
+    expect(resumed.obsNorm).toMatchObject({ stdFloor: 0, passthrough: [] });
+    expect(lines.join('\n')).toMatch(/legacy normalisation rule/);
+    expect(loadCheckpoint(dir).obsNorm).toMatchObject({ stdFloor: 0, passthrough: [] });
   });
 });
 

@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_DIR, parseChecksumList, sha256OfFile, verifyBundledData } from '../../src/data/checksums.ts';
 
 const BUNDLED = [
+  'crypto_daily_ohlcv.csv.gz',
   'dow30_daily_ohlcv.csv.gz',
+  'dow30_sectors.csv',
   'etf_dia_daily_ohlcv.csv.gz',
+  'etf_sectors_daily_ohlcv.csv.gz',
   'index_daily_ohlc.csv.gz',
   'macro_fred_long.csv.gz',
   'margintrader_llm/firm_news.json',

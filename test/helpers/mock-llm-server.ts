@@ -1,7 +1,11 @@
 /**
  * A real HTTP server on loopback (127.0.0.1, random port) that speaks the OpenAI chat-completions
  * protocol, for driving the real `openai` client in tests and benchmarks. Replies are scripted per
- * request: message content (optionally delayed), or an HTTP error with headers (429 + Retry-After, 500).
+ * request: message content (optionally delayed, or held until a promise settles), or an HTTP error with
+ * headers (429 + Retry-After, 500). Misbehaving modes for the client's defences: any usage object
+ * (malformed token counts), a raw body with any status and content type (non-JSON 200, HTML), and a huge
+ * reply streamed in chunks (never built in memory). Scripts see the request's Authorization header, so a
+ * server that echoes the key can be scripted; the header's value is never recorded.
  *
  * Run standalone for benchmarks: `node bin/run-ts.js test/helpers/mock-llm-server.ts --latency-ms 20`
  * prints `{"baseURL": …}` on stdout and serves until killed.
@@ -19,12 +23,28 @@ export interface ChatBody {
   [key: string]: unknown;
 }
 
+interface ReplyTiming {
+  delayMs?: number;
+  /** Hold the reply until this settles (e.g. until another process has been refused). */
+  waitFor?: Promise<unknown>;
+}
+
 export type MockReply =
-  | { content: string; delayMs?: number; usage?: { prompt_tokens: number; completion_tokens: number } }
-  | { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number };
+  | ({ content: string; usage?: Record<string, unknown> | { prompt_tokens: number; completion_tokens: number } } & ReplyTiming)
+  | ({ status: number; headers?: Record<string, string>; body?: unknown } & ReplyTiming)
+  /** A body sent as is (status 200 and text/plain unless given). */
+  | ({ rawBody: string; status?: number; contentType?: string } & ReplyTiming)
+  /** A valid-looking 200 completion whose content is `oversizedBytes` long, streamed in chunks. */
+  | ({ oversizedBytes: number } & ReplyTiming);
+
+/** What a script may know about the request beyond its body. */
+export interface MockRequestInfo {
+  /** The Authorization header as received (for servers that echo it); never recorded. */
+  authorization?: string;
+}
 
 /** Decides the reply to the `hit`-th request (0-based, counting every request the server received). */
-export type MockScript = (body: ChatBody, hit: number) => MockReply;
+export type MockScript = (body: ChatBody, hit: number, request: MockRequestInfo) => MockReply;
 
 export interface RecordedRequest {
   hit: number;
@@ -63,16 +83,41 @@ export const DEFAULT_JSON_ANSWER = JSON.stringify({
 
 export const defaultScript: MockScript = () => ({ content: DEFAULT_JSON_ANSWER });
 
-function completion(body: ChatBody, content: string, usage?: { prompt_tokens: number; completion_tokens: number }) {
+function completion(body: ChatBody, content: string, usage?: Record<string, unknown>) {
   const u = usage ?? { prompt_tokens: 100, completion_tokens: 20 };
+  const total = typeof u.prompt_tokens === 'number' && typeof u.completion_tokens === 'number' ? { total_tokens: u.prompt_tokens + u.completion_tokens } : {};
   return {
     id: 'chatcmpl-mock',
     object: 'chat.completion',
     created: 1_700_000_000,
     model: body.model,
     choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
-    usage: { ...u, total_tokens: u.prompt_tokens + u.completion_tokens },
+    usage: { ...total, ...u },
   };
+}
+
+/** Streams a 200 completion whose content is `bytes` long, chunk by chunk, until done or the client leaves. */
+function streamOversized(res: ServerResponse, body: ChatBody, bytes: number): void {
+  if (res.destroyed || res.writableEnded) return;
+  const [head, tail] = JSON.stringify(completion(body, '\u0000')).split('\\u0000');
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write(head);
+  const chunk = 'x'.repeat(64 * 1024);
+  let sent = 0;
+  const pump = () => {
+    while (sent < bytes) {
+      if (res.destroyed) return;
+      const n = Math.min(chunk.length, bytes - sent);
+      sent += n;
+      if (!res.write(n === chunk.length ? chunk : chunk.slice(0, n))) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end(tail);
+  };
+  res.on('error', () => {}); // the client hanging up mid-stream is the expected outcome
+  pump();
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -130,16 +175,22 @@ export async function startMockLlmServer(options: MockLlmServerOptions = {}): Pr
       return;
     }
     if (options.record !== false) requests.push({ hit, path: req.url, body, authorized: typeof req.headers.authorization === 'string' });
-    const reply = script(body, hit);
+    const reply = script(body, hit, { authorization: req.headers.authorization });
     const delay = latency + (reply.delayMs ?? 0);
     const received = performance.now();
     const respond = () => {
       if (holds.length < 100_000) holds.push(performance.now() - received);
       if ('content' in reply) send(res, 200, completion(body, reply.content, reply.usage));
+      else if ('rawBody' in reply) {
+        if (res.destroyed || res.writableEnded) return;
+        res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/plain', 'content-length': Buffer.byteLength(reply.rawBody) });
+        res.end(reply.rawBody);
+      } else if ('oversizedBytes' in reply) streamOversized(res, body, reply.oversizedBytes);
       else send(res, reply.status, reply.body ?? { error: { message: `scripted ${reply.status}`, type: 'server_error' } }, reply.headers);
     };
-    if (delay > 0) setTimeout(respond, delay);
-    else respond();
+    const later = () => (delay > 0 ? setTimeout(respond, delay) : respond());
+    if (reply.waitFor) reply.waitFor.then(later, later);
+    else later();
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

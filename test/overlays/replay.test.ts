@@ -71,14 +71,19 @@ describe('replay cache', () => {
 
     const replayed = join(dir, 'replayed.jsonl');
     const replay = new LlmForecaster(new ReplayTransport(new ResponseCache(cache, false), 'openai'), { format: 'json', params, modelCutoff: null });
-    await runForecasts({ dates, source, forecaster: replay, format: 'json', out: replayed, concurrency: 8 });
+    const s3 = await runForecasts({ dates, source, forecaster: replay, format: 'json', out: replayed, concurrency: 8 });
     expect(server.hits).toBe(16);
+    expect(s3.cached).toBe(16);
+    expect(s3.newUsage.requests).toBe(0);
     // Replays are bit-for-bit: the same file content in date order, run after run.
     const again = join(dir, 'replayed-again.jsonl');
     await runForecasts({ dates, source, forecaster: replay, format: 'json', out: again, concurrency: 1 });
     expect(comparable(replayed)).toEqual(comparable(first));
     expect(readSignals(again).latest).toEqual(readSignals(replayed).latest);
-    expect(readSignals(replayed).latest.every((r) => r.cached && r.provider === 'openai')).toBe(true);
+    expect(readSignals(replayed).latest.every((r) => r.provider === 'openai' && r.cached === undefined)).toBe(true);
+    // The same bytes: the file records the forecasts, not where they came from or when they arrived.
+    expect(readFileSync(replayed, 'utf8')).toBe(readFileSync(first, 'utf8'));
+    expect(readFileSync(second, 'utf8')).toBe(readFileSync(first, 'utf8'));
   });
 
   it('a replay miss is a clear error naming the date and key, and makes no call', async () => {
@@ -106,12 +111,16 @@ describe('replay cache', () => {
 });
 
 describe('cache key', () => {
-  it('is the sha256 of canonical {params, prompt, provider}', async () => {
+  it('is the sha256 of canonical {endpoint, params, prompt, provider}; without endpoint, the old key', async () => {
     const { cacheKey } = await import('../../overlays/providers/cache.ts');
     const { contentHash } = await import('../../overlays/hash.ts');
     const { promptHash } = await import('../../overlays/prompts.ts');
     const messages = [{ role: 'user' as const, content: 'hello "world"\n' }];
     expect(cacheKey('openai', params, messages)).toBe(contentHash({ provider: 'openai', params: { ...params }, prompt: promptHash(messages) }));
+    expect(cacheKey('openai', params, messages, 'http://127.0.0.1:1/v1')).toBe(
+      contentHash({ endpoint: 'http://127.0.0.1:1/v1', provider: 'openai', params: { ...params }, prompt: promptHash(messages) }),
+    );
+    expect(cacheKey('openai', params, messages, 'http://127.0.0.1:1/v1')).not.toBe(cacheKey('openai', params, messages, 'http://127.0.0.1:2/v1'));
     expect(cacheKey('openai', { ...params, temperature: 0.5 }, messages)).not.toBe(cacheKey('openai', params, messages));
   });
 });

@@ -2,9 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CompareSchema, runCompare } from '../../scripts/commands/compare.ts';
+import { CompareSchema, rebuildCompareReport, runCompare } from '../../scripts/commands/compare.ts';
 
 const base = { seeds: [3, 4], timesteps: 300, trade: '2020-05-01:2021-06-30', overlays: ['momentum', 'oracle'], backend: 'cpu' } as const;
+const AGENT_ARMS = ['no-overlay', 'control-c0', 'overlay:momentum', 'overlay:oracle'];
+const file = (arm: string) => arm.replace(/[/:+]/g, '-');
 
 describe('compare (the main job)', () => {
   const out = mkdtempSync(join(tmpdir(), 'compare-'));
@@ -14,28 +16,73 @@ describe('compare (the main job)', () => {
     first = await runCompare(CompareSchema.parse({ ...base, out }));
     for (const f of ['config.json', 'manifest.json', 'results.json', 'table.md', 'table.csv', 'equity.svg', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
     for (const s of [3, 4]) {
-      expect(existsSync(join(out, 'agents', `seed-${s}`, 'checkpoint.json'))).toBe(true);
-      for (const arm of ['no-overlay', 'control-c0', 'overlay-momentum', 'overlay-oracle']) expect(existsSync(join(out, 'episodes', `${arm}-seed${s}.csv`)), arm).toBe(true);
+      for (const agent of ['paper', 'conditioned']) {
+        expect(existsSync(join(out, 'agents', agent, `seed-${s}`, 'checkpoint.json'))).toBe(true);
+        for (const arm of AGENT_ARMS) expect(existsSync(join(out, 'episodes', `${file(`${agent}/${arm}`)}-seed${s}.csv`)), arm).toBe(true);
+      }
     }
+    // the conditioned agent was trained with the ratio curriculum, the paper's agent was not
+    expect(JSON.parse(readFileSync(join(out, 'agents', 'conditioned', 'seed-3', 'config.json'), 'utf8')).run.conditioning).not.toBeNull();
+    expect(JSON.parse(readFileSync(join(out, 'agents', 'paper', 'seed-3', 'config.json'), 'utf8')).run.algo).toBe('a2c');
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    expect(Object.keys(results.perSeed).sort()).toEqual(['DJIA', 'control-c0', 'no-overlay', 'overlay:momentum', 'overlay:oracle'].sort());
-    expect(results.arms.find((a: any) => a.name === 'overlay:oracle').cheating).toBe(true);
-    expect(first.table).toMatch(/overlay:oracle \(cheating\)/);
+    const baselines = ['mvo', 'min-variance', 'equal-weight', 'risk-parity', 'momentum', 'finrl-mvo'];
+    const mvoArms = ['mvo+control-c0', 'mvo+overlay:momentum', 'mvo+overlay:oracle'];
+    const agentArms = ['paper', 'conditioned'].flatMap((a) => AGENT_ARMS.map((x) => `${a}/${x}`));
+    expect(Object.keys(results.perSeed).sort()).toEqual(['DJIA', ...agentArms, ...baselines, ...mvoArms].sort());
+    // A baseline is one path: the same numbers beside every seed; its daily account and weights are in the folder.
+    expect(results.perSeed.mvo['3']).toEqual(results.perSeed.mvo['4']);
+    for (const b of [...baselines, ...mvoArms]) {
+      expect(existsSync(join(out, 'episodes', `${file(b)}.csv`)), b).toBe(true);
+      expect(existsSync(join(out, 'weights', `${file(b)}.csv`)), b).toBe(true);
+    }
+    expect(results.arms.find((a: any) => a.name === 'mvo+overlay:oracle').cheating).toBe(true);
+    expect(results.arms.find((a: any) => a.name === 'mvo').kind).toBe('baseline');
+    expect(results.arms.find((a: any) => a.name === 'paper/overlay:oracle').cheating).toBe(true);
+    expect(first.table).toMatch(/conditioned\/overlay:oracle \(cheating\)/);
     const md = readFileSync(join(out, 'table.md'), 'utf8');
     expect(md.split('\n')[0]).toMatch(/Annual return.*Sharpe ratio.*Max drawdown.*Calmar ratio/);
     // paired differences against both baselines
-    expect(Object.keys(first.paired)).toContain('overlay:momentum vs no-overlay');
-    expect(Object.keys(first.paired)).toContain('overlay:momentum vs control-c0');
+    for (const a of ['paper', 'conditioned']) {
+      expect(Object.keys(first.paired)).toContain(`${a}/overlay:momentum vs ${a}/no-overlay`);
+      expect(Object.keys(first.paired)).toContain(`${a}/overlay:momentum vs ${a}/control-c0`);
+    }
+    expect(Object.keys(first.paired)).toContain('paper/no-overlay vs mvo');
+    expect(Object.keys(first.paired)).toContain('conditioned/no-overlay vs mvo');
+    expect(Object.keys(first.paired)).toContain('mvo+overlay:momentum vs mvo+control-c0');
+    // the reviewer's statistics: Holm within families, sentences, bootstrap settings recorded
+    const vsMvo = first.stats.comparisons.find((c) => c.arm === 'conditioned/no-overlay' && c.base === 'mvo')!;
+    expect(vsMvo.block).toBeDefined();
+    expect(vsMvo.sentence).toMatch(/the mvo baseline in \d of 2 seeds; ΔSharpe/);
+    const mvoOverlay = first.stats.comparisons.find((c) => c.arm === 'mvo+overlay:momentum')!;
+    expect(mvoOverlay.pSource).toBe('block-bootstrap');
+    expect(results.stats.options).toMatchObject({ resamples: 2000, seed: 0 });
+    expect(md).toMatch(/Holm/);
     // forecasts with explanations reach the report
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/Trend following/);
     expect(html).toMatch(/cheating upper bound/);
+    expect(html).toMatch(/What is and is not significant/);
+    expect(html).toMatch(/: (not )?significant\./);
+    expect(html).toMatch(/hmax lifted/);
+  });
+
+  it('--report-only rebuilds the same tables and statistics from the run folder, and a new bootstrap seed is recorded', async () => {
+    const md = readFileSync(join(out, 'table.md'), 'utf8');
+    const results = readFileSync(join(out, 'results.json'), 'utf8');
+    const again = rebuildCompareReport(out);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toBe(md);
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(results);
+    expect(again.stats).toEqual(first.stats);
+    const other = rebuildCompareReport(out, { bootstrapSeed: 5 });
+    expect(other.stats.options.seed).toBe(5);
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).config.bootstrapSeed).toBe(5);
+    rebuildCompareReport(out, { bootstrapSeed: 0 });
   });
 
   it('arms differ only by the schedule: same agent, same start, overlay moves the long share on its dates', () => {
-    const csv = (arm: string) => readFileSync(join(out, 'episodes', `${arm}-seed3.csv`), 'utf8').trim().split('\n');
-    const none = csv('no-overlay');
-    const mom = csv('overlay-momentum');
+    const csv = (arm: string) => readFileSync(join(out, 'episodes', `${file(arm)}-seed3.csv`), 'utf8').trim().split('\n');
+    const none = csv('paper/no-overlay');
+    const mom = csv('paper/overlay:momentum');
     expect(none.length).toBe(mom.length);
     const col = (rows: string[], name: string) => {
       const i = rows[0].split(',').indexOf(name);
@@ -53,9 +100,9 @@ describe('compare (the main job)', () => {
   });
 
   it('a rerun reuses the trained agents and reproduces every number', async () => {
-    const metricsBefore = readFileSync(join(out, 'agents', 'seed-3', 'metrics.jsonl'), 'utf8');
+    const metricsBefore = readFileSync(join(out, 'agents', 'conditioned', 'seed-3', 'metrics.jsonl'), 'utf8');
     const again = await runCompare(CompareSchema.parse({ ...base, out }));
-    expect(readFileSync(join(out, 'agents', 'seed-3', 'metrics.jsonl'), 'utf8')).toBe(metricsBefore);
+    expect(readFileSync(join(out, 'agents', 'conditioned', 'seed-3', 'metrics.jsonl'), 'utf8')).toBe(metricsBefore);
     expect(again.perSeed).toEqual(first.perSeed);
   });
 
@@ -65,8 +112,8 @@ describe('compare (the main job)', () => {
     const llm = fc.map((r: any) => ({ ...r, provider: 'openai', model: 'gpt-4o-2024-05-13', modelCutoff: { month: '2023-10', origin: 'table', approximate: false }, cached: false }));
     const path = join(dir, 'gpt4o.jsonl');
     writeFileSync(path, llm.map((r: any) => JSON.stringify(r)).join('\n') + '\n');
-    const res = await runCompare(CompareSchema.parse({ ...base, seeds: [3], overlays: [], signals: [path], checkpoints: [join(out, 'agents', 'seed-3')], out: join(dir, 'run') }));
-    expect(Object.keys(res.perSeed)).toContain('overlay:gpt4o');
+    const res = await runCompare(CompareSchema.parse({ ...base, seeds: [3], overlays: [], signals: [path], checkpoints: [join(out, 'agents', 'paper', 'seed-3')], out: join(dir, 'run') }));
+    expect(Object.keys(res.perSeed)).toContain('checkpoint/overlay:gpt4o');
     expect(res.warnings.join('\n')).toMatch(/cutoff|look-ahead/i);
     expect(readFileSync(join(dir, 'run', 'report.html'), 'utf8')).toMatch(/cutoff|look-ahead/i);
   });
