@@ -5,6 +5,7 @@ import { registerForecastCommand } from './commands/forecast.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { UserError } from './errors.ts';
+import { LOCKED_EXIT_CODE } from '../src/lock.ts';
 
 /** The `marginlab` command line. Each concept registers its own subcommands. */
 const program = new Command();
@@ -25,8 +26,12 @@ try {
 } catch (e) {
   const err = e as Error;
   const verbose = process.argv.includes('--verbose');
-  const userFacing = err instanceof UserError || err.name === 'DataError' || !verbose;
+  // A user's input error (a flag, a file, a busy run folder) is one line; anything else is a bug of ours
+  // and says how to get the stack trace.
+  const userFacing = err instanceof UserError || ['DataError', 'StrategyError', 'LockedError', 'SeedListError'].includes(err.name);
   console.error(`marginlab: ${err.message}`);
-  if (verbose || !userFacing) console.error(err.stack);
+  if (verbose) console.error(err.stack);
+  else if (!userFacing) console.error('(an internal error: rerun with --verbose for the stack trace, and report it)');
+  if (err.name === 'LockedError') process.exitCode = LOCKED_EXIT_CODE;
   process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 2;
 }

@@ -20,7 +20,9 @@
  * - max-sharpe:       max (P·μᵀw − riskFree)/√(P·wᵀΣw + γ‖w‖²), by the Charnes–Cooper/Schaible
  *                     homogenisation: min P·yᵀΣy + γ‖y‖² s.t. (P·μ − riskFree)ᵀy = 1, every linear constraint
  *                     a ≤ gᵀw ≤ b rewritten as aκ ≤ gᵀy ≤ bκ with κ ≥ 0 (bounds, net, sectors; the gross
- *                     limit as Σt ≤ Gκ with t ≥ ±y), and w = y/κ. With l2 > 0 this maximises excess return
+ *                     limit as Σt ≤ Gκ with t ≥ ±y), and w = y/κ. A finite lower bound l_i is absorbed by
+ *                     the substitution y_i = z_i + l_i·κ, z_i ≥ 0, so no asset variable is free (HiGHS
+ *                     mishandled free ones here). With l2 > 0 this maximises excess return
  *                     over √(variance + γ‖w‖²): the penalty acts as extra "variance" in the denominator. There
  *                     is no local search; the homogenised problem is convex.
  *

@@ -1,36 +1,43 @@
 /**
  * The quadratic-program layer: min ½xᵀHx + cᵀx  s.t.  rowLower ≤ Ax ≤ rowUpper,  lower ≤ x ≤ upper,
- * with H positive SEMIdefinite, solved by HiGHS (the `highs` npm package: HiGHS 1.15 compiled to
- * WebAssembly; its QP solver is a primal active-set method). The model is handed over through
- * highs-js's structured API (CSR rows, lower-triangular CSC Hessian), not as LP-format text.
+ * with H positive SEMIdefinite. Primary solver: HiGHS (the `highs` npm package, HiGHS 1.15 compiled to
+ * WebAssembly; its QP solver is a primal active-set method), given the model through highs-js's structured
+ * API (CSR rows, lower-triangular CSC Hessian), not as LP-format text. Every HiGHS answer is verified; the
+ * verified fallback is `quadprog` (Goldfarb–Idnani dual active set, a port of R's quadprog).
  *
- * Why HiGHS and not `quadprog` (measured for this choice on the 2-core shared dev machine, Node 20; one
- * long-only max-Sharpe solve in the homogenised form, one-factor synthetic returns; medians):
+ * Why HiGHS first and not `quadprog` alone (measured for this choice on the 2-core shared dev machine,
+ * Node 20; one long-only max-Sharpe solve in the homogenised form, one-factor synthetic returns; medians):
  *
  *   problem                  quadprog 1.6.1 (Goldfarb–Idnani)   highs 1.15.3, structured API          highs, LP text
  *   27 assets, 252 days      4.4 ms (2 warm-ups), 1.3 ms (50)   2.4 ms default; 1.7 ms scaled (below)  25–28 ms
  *   500 assets, 756 days     8 250 ms                           61 ms default; 36 ms scaled            ~700 ms (4.5 MB text)
  *
- * Through this layer and meanVariance (scripts/bench/portfolio-solve.ts): 1.5–2.3 ms for 27 assets (≈ 1 ms
- * of it inside HiGHS's run()), 42–77 ms for 500, both with other jobs loading the 2 cores.
+ * Through this layer and meanVariance (scripts/bench/portfolio-solve.ts, verification included): 0.9–1.3 ms
+ * for 27 assets once V8 has tiered up (≈ 0.8 ms of it inside HiGHS's run()), 42–77 ms for 500, with other
+ * jobs loading the 2 cores.
  *
- * - quadprog needs a strictly positive-definite Hessian, so every homogenised / epigraph variable with no
- *   quadratic term (κ of max-Sharpe, t ≥ |w| of gross limits) would need an artificial ridge; it also takes
- *   dense 1-indexed nested arrays for the constraint matrix, and at 500 assets (1 000+ bound rows) it is two
- *   orders of magnitude too slow for the 200 ms goal.
- * - HiGHS accepts a PSD Hessian as is (no ridge: `qp_regularization_value` is set to 0 so the solution is
- *   that of the stated problem), reports infeasibility as a status, rejects a non-convex Hessian with an
- *   error instead of returning a local point, and is actively maintained (HiGHS is also the engine behind
- *   SciPy's linprog and milp).
- *   Parsing LP-format text costs more than solving (≈ 0.7 s for a dense 500×500 Hessian), hence the
- *   structured API.
- * - On the raw daily problem (Hessian entries ~1e-4) HiGHS's defaults are not small: its regularisation
- *   1e-7 moved the weights by 6e-5 against quadprog's exact answer, and one variant (ratio row normalised,
- *   Hessian not) cycled to the iteration limit. Scaled, with regularisation 0, it reproduces quadprog's
- *   Sharpe ratio to 15 digits (relative stationarity residual 1e-15). So this layer SCALES every
- *   problem: the objective by 1/max(mean |diag H|, max |c|) and each row by 1/max|coefficient|,
- *   and unscales the solution and the multipliers. It also caps iterations and time, so a failure is a
- *   `SolverError`, never a hang.
+ * - quadprog needs a strictly positive-definite Hessian, so every variable with no quadratic term (κ of
+ *   max-Sharpe, t ≥ |w| of gross limits) needs an artificial ridge; it takes dense 1-indexed nested arrays,
+ *   and at 500 assets it is two orders of magnitude too slow for the 200 ms goal.
+ * - HiGHS accepts a PSD Hessian as is (`qp_regularization_value` is set to 0, so no ridge), reports
+ *   infeasibility as a status and is actively maintained (HiGHS is also the engine behind SciPy's linprog
+ *   and milp). Parsing LP-format text costs more than solving (≈ 0.7 s for a dense 500×500 Hessian), hence
+ *   the structured API.
+ * - On the raw daily problem (Hessian entries ~1e-4) HiGHS's defaults are not small: its regularisation 1e-7
+ *   moved the weights by 6e-5 against quadprog's exact answer, and one variant cycled to the iteration
+ *   limit. So every problem is SCALED: the objective by 1/max(mean |diag H|, max |c|) and each row by
+ *   1/max|coefficient|; solution and multipliers are unscaled. Scaled, with regularisation 0, HiGHS
+ *   reproduces quadprog's Sharpe ratio to 15 digits.
+ * - HiGHS's active-set QP is not always right. On random small portfolio problems it occasionally returned
+ *   NaN weights flagged "optimal" (degenerate active sets, well-conditioned Hessian), failed with an
+ *   internal error, cycled to the iteration limit, or returned a non-stationary point; in 24 722 solves of
+ *   the property-test generator 107 (0.4%) needed the fallback, and none was left unsolved. So a HiGHS
+ *   "optimal" is accepted only after `verify` (finite; feasible to 1e-7; stationary to 1e-6 with correctly
+ *   signed, complementary multipliers, all on the scaled problem). Otherwise, and when HiGHS errors, stops
+ *   at a limit, or calls a problem with every variable bounded "unbounded", quadprog solves it and is
+ *   verified the same way. A small "infeasible" problem (≤ 200 variables) gets quadprog's second opinion.
+ *   The fallback's ridge (1e-9 × mean |diag H̃|, only on variables without curvature, or on all if the
+ *   Hessian is still singular) is why its answer is verified against the unridged problem.
  *
  * Multipliers follow one sign convention: at an optimum, Hx + c = Aᵀ·rowDual + colDual, so a multiplier
  * is ≥ 0 on an active lower bound and ≤ 0 on an active upper bound (HiGHS's own convention, unscaled).

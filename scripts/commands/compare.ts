@@ -14,14 +14,15 @@
  * results.json (every metric of every arm and seed), table.md / table.csv, equity.svg, report.html.
  * Training is resumable: a rerun reuses finished agents and resumes unfinished ones.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { acquireLock } from '../../src/lock.ts';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
 import { backtestConfig, backtestStrategy, weightsCsv } from '../../agents/portfolio/backtest.ts';
 import { STRATEGY_NAMES } from '../../agents/portfolio/strategies.ts';
-import { resolveUniverse } from '../../src/data/universe.ts';
+import { resolveUniverse, riskRuleFor } from '../../src/data/universe.ts';
 import { runStatistics, type ComparisonSpec, type RunStats } from '../../src/metrics/arm-stats.ts';
 import { parseSeedList } from '../../src/metrics/seeds.ts';
 import { dailyRowsToCsv, evaluateEpisode, type DailyRow } from '../../agents/evaluate.ts';
@@ -34,7 +35,6 @@ import { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
 import { collectForecasts } from '../../overlays/run.ts';
 import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
 import { scheduleFor, zeroChangeSchedule } from '../../overlays/stage2.ts';
-import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
 import { verifyBundledData } from '../../src/data/checksums.ts';
 import { perfStats, type PerfStats } from '../../src/metrics/perf.ts';
 import { pairedDiff } from '../../src/metrics/stats.ts';
@@ -45,7 +45,7 @@ import type { RatioSchedule } from '../../src/schedule.ts';
 import { numberFlag, readConfigFile, UserError, withInterrupt } from '../errors.ts';
 import { accountNote } from '../../agents/portfolio/backtest.ts';
 import { offlineForecaster } from './forecast.ts';
-import { benchmarkOn, conditionedRun, logOf, paperRun, parseRangeFlag, runEnvConfig, runTraining } from './train.ts';
+import { agentFrame, conditionedRun, logOf, paperRun, parseRangeFlag, runEnvConfig, runTraining, runUniverse, universeBenchmark } from './train.ts';
 
 export const OFFLINE_OVERLAYS = ['momentum', 'macro', 'oracle', 'constant'] as const;
 export const AGENT_KINDS = ['paper', 'conditioned'] as const;
@@ -68,6 +68,8 @@ export const CompareSchema = z
       .refine((a) => new Set(a).size === a.length, 'a seed is listed twice: the same seed given twice is not two seeds'),
     train: z.string().default('2009-01-01:2018-12-31'),
     trade: z.string().default('2020-05-01:2024-03-28'),
+    /** dow30 | sectors | crypto | a long-format OHLCV CSV: what the agents and baselines trade. */
+    universe: z.string().default('dow30'),
     timesteps: z.number().int().positive().optional(),
     overlays: z.array(z.enum(OFFLINE_OVERLAYS)).default(['momentum', 'macro', 'oracle']),
     signals: z.array(z.string()).default([]),
@@ -103,9 +105,16 @@ interface Arm {
   cheating: boolean;
   /** 'agent' (one path per seed), 'baseline' (one path for all seeds), 'benchmark'. */
   kind?: 'agent' | 'baseline' | 'benchmark';
+  /** Built on forecasts that are not point in time (e.g. the paper's prompts): marked in every table and chart. */
+  lookAhead?: boolean;
   /** Agent arms: which agent, and the schedule arm it trades under (no-overlay, control-c0, overlay:NAME). */
   agent?: AgentKind;
   scheduleName?: string;
+}
+
+/** The marks an arm carries in every table, chart and report. */
+function armMark(a: Pick<Arm, 'cheating' | 'lookAhead'> | undefined): string {
+  return `${a?.cheating ? ' (cheating)' : ''}${a?.lookAhead ? ' (look-ahead)' : ''}`;
 }
 
 /** An arm's name as a file name (episodes/, weights/). */
@@ -130,7 +139,18 @@ function log(line: string): void {
 
 
 
+/** Runs the comparison into `cfg.out`, which is locked (holder's host and pid) while it runs. */
 export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSignal } = {}): Promise<CompareResult> {
+  mkdirSync(dirname(cfg.out.replace(/\/+$/, '')) || '.', { recursive: true });
+  const lock = acquireLock(cfg.out, { what: 'run folder' });
+  try {
+    return await compareLocked(cfg, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal }): Promise<CompareResult> {
   const train = parseRangeFlag('train', cfg.train);
   const trade = parseRangeFlag('trade', cfg.trade);
   if (trade.start <= train.end) throw new UserError(`--trade (${cfg.trade}) must start after the training period ends (${train.end}): evaluating on training data is look-ahead`);
@@ -138,6 +158,11 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
     throw new UserError(`--checkpoints: give one run folder per seed (${cfg.seeds.length} seeds, ${cfg.checkpoints.length} folders)`);
   }
   const out = cfg.out;
+  const checkpointRuns = cfg.checkpoints.map((dir, k) => checkCheckpoint(dir, cfg.seeds[k], trade));
+  checkRunFolder(out, cfg);
+  // Every arm's files are made anew: nothing from an earlier run of this folder mixes with this one's.
+  for (const sub of ['forecasts', 'schedules', 'episodes', 'weights']) rmSync(join(out, sub), { recursive: true, force: true });
+  for (const f of ['results.json', 'table.md', 'table.csv', 'equity.svg', 'report.html']) rmSync(join(out, f), { force: true });
   for (const sub of ['agents', 'forecasts', 'schedules', 'episodes']) mkdirSync(join(out, sub), { recursive: true });
   const started = new Date().toISOString();
   // TensorFlow.js loads only when this command runs (it costs ~0.3 s at start-up of every command).
@@ -146,6 +171,7 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   const backend = await initBackend(cfg.backend);
   writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   const manifest = {
+    checkpoints: checkpointRuns,
     format: 'marginlab.compare.v1',
     seeds: cfg.seeds,
     codeVersion: codeVersion(),
@@ -170,8 +196,8 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
         const resume = existsSync(join(dir, 'checkpoint.json'));
         const run =
           kind === 'paper'
-            ? paperRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend })
-            : conditionedRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, algo: cfg.algo, preset: cfg.preset });
+            ? paperRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, universe: cfg.universe })
+            : conditionedRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, algo: cfg.algo, preset: cfg.preset, universe: cfg.universe });
         log(`${resume ? 'resuming/reusing' : 'training'} the ${kind} agent (${run.algo}, ${run.preset}${run.conditioning ? ', ratio-conditioned' : ''}) seed ${seed} on ${train.start} … ${train.end} → ${dir}`);
         const res = await runTraining(run, dir, { resume, progress: 'auto', log: (s) => log(s), signal: opts.signal });
         if (!res.finished) throw new UserError(`interrupted: training of the ${kind} agent, seed ${seed}, stopped at a checkpoint; rerun the same command to resume`);
@@ -208,10 +234,9 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
     log(`forecasts ${name}: ${records.map((r) => (r.score === null || r.score === undefined ? 'x' : r.score >= 0 ? `+${r.score}` : r.score)).join(' ')}${forecaster.cheating ? '  (CHEATING upper bound: peeks at the future)' : ''}`);
     schedules.push({ name: `overlay:${name}`, schedule: null, origin: `offline forecaster "${name}" (${forecaster.model})`, cheating: forecaster.cheating });
   }
-  for (const path of cfg.signals) {
+  for (const { name, path } of signalArms(cfg.signals, cfg.overlays)) {
     const file = readSignals(path);
     const records = [...file.latest.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
-    const name = basename(path).replace(/\.jsonl?$/, '');
     forecasts[name] = records;
     writeFileAtomic(join(out, 'forecasts', `${name}.jsonl`), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const cutoff = records.find((r) => r.modelCutoff)?.modelCutoff ?? null;
@@ -222,7 +247,9 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
       const w = lookAheadWarning(records.map((r) => r.date), cutoff, model);
       if (w) warnings.push(`${name}: ${w}`);
     }
-    schedules.push({ name: `overlay:${name}`, schedule: null, origin: `signals file ${path} (${records[0]?.provider ?? '?'} / ${model ?? '?'})`, cheating: records.some((r) => r.cheating) });
+    const notPit = records.filter((r) => r.pointInTime === false).length;
+    if (notPit) warnings.push(`${name}: ${notPit} of ${records.length} forecasts are not point in time (their context includes information from after the decision date): the arm is marked look-ahead`);
+    schedules.push({ name: `overlay:${name}`, schedule: null, origin: `signals file ${path} (${records[0]?.provider ?? '?'} / ${model ?? '?'})`, cheating: records.some((r) => r.cheating), lookAhead: notPit > 0 });
   }
 
   // 3. Stage 2: forecasts → ratio schedules (the forecast dated AT each boundary).
@@ -238,12 +265,22 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   }
 
   // 4. Evaluation: every arm, every seed, same frame and env config; DJIA over the same dates.
-  const frame = buildMarketFrame({ start: trade.start, end: trade.end, tickers: PAPER_TICKERS });
+  // The agents' own tickers (every agent of a run is trained on the same universe and period).
+  const trained = runUniverse(agents[0].dirs[0]);
+  for (const a of agents) for (const d of a.dirs) {
+    const u = runUniverse(d);
+    if (u.universe !== trained.universe || (u.tickers ?? []).join() !== (trained.tickers ?? []).join()) throw new UserError(`the agents trade different universes or tickers (${agents[0].dirs[0]}: ${trained.universe}; ${d}: ${u.universe})`);
+  }
+  if (cfg.checkpoints.length === 0 && trained.universe !== cfg.universe) throw new UserError(`--universe ${cfg.universe}: the agents in ${out}/agents were trained on ${trained.universe}; use a new --out`);
+  const { frame, universe } = agentFrame(trained.universe, trade, { tickers: trained.tickers });
+  const risk = riskRuleFor(universe, { turbulenceThreshold: cfg.turbulence, riskIndicator: 'vix' as const }, frame);
+  if (risk.note) warnings.push(risk.note);
+  const turbulence = risk.rule.turbulenceThreshold;
   const perSeed: CompareResult['perSeed'] = {};
   const equityBySeed: Record<string, number[][]> = {};
   // Every episode covers the whole frame, so one benchmark series serves every arm and seed.
   const dates = frame.dates;
-  const bench = benchmarkOn(dates, 1_000_000);
+  const bench = universeBenchmark(universe, dates, 1_000_000);
   // Arms: every agent under every schedule, named AGENT/SCHEDULE (e.g. conditioned/overlay:macro).
   const arms: Arm[] = [];
   for (const a of agents) {
@@ -252,7 +289,7 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   for (const a of agents) {
     for (const [k, seed] of cfg.seeds.entries()) {
       const policy = loadPolicy(a.dirs[k]);
-      const envCfg = { ...runEnvConfig(a.dirs[k]), turbulenceThreshold: cfg.turbulence };
+      const envCfg = { ...runEnvConfig(a.dirs[k]), turbulenceThreshold: turbulence };
       for (const arm of arms.filter((x) => x.agent === a.kind)) {
         const ev = evaluateEpisode(policy, frame, envCfg, { schedule: arm.schedule });
         const rows: DailyRow[] = ev.rows;
@@ -276,13 +313,12 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
   // 4b. Baselines: each strategy through the same env config (costs, fills, margin rules, turbulence) over
   // the same days: one deterministic path, set beside every seed. The account set-up of a strategy
   // (k, split, lifted hmax) is stated in the report.
-  const baseEnv = { ...runEnvConfig(agents[0].dirs[0]), turbulenceThreshold: cfg.turbulence };
-  const universe = cfg.baselines.length || cfg.baselineOverlays.length ? resolveUniverse('dow30') : null;
+  const baseEnv = { ...runEnvConfig(agents[0].dirs[0]), turbulenceThreshold: turbulence };
   const baselineNotes: string[] = [];
   mkdirSync(join(out, 'weights'), { recursive: true });
   const runBaseline = (strategy: string, armName: string, schedule: RatioSchedule | null, origin: string) => {
     const btCfg = backtestConfig({ ...(cfg.strategyOptions[strategy] ?? {}), strategy, trade: cfg.trade });
-    const bt = backtestStrategy(btCfg, { universe: universe!, baseEnv, schedule });
+    const bt = backtestStrategy(btCfg, { universe, baseEnv, schedule });
     const rows = bt.rows;
     if (rows.length < dates.length) {
       warnings.push(`${armName}: the episode ended on ${rows[rows.length - 1].date} (${bt.endedBy}); its equity is held flat to the end`);
@@ -310,6 +346,7 @@ export async function runCompare(cfg: CompareConfig, opts: { signal?: AbortSigna
     for (const oa of overlayArms) {
       runBaseline(b, `${b}+${oa.name}`, oa.schedule, `baseline under the ${oa.name} schedule`);
       arms[arms.length - 1].cheating = oa.cheating;
+      arms[arms.length - 1].lookAhead = oa.lookAhead;
     }
   }
 
@@ -339,7 +376,7 @@ export function writeCompareReport(ctx: ReportContext): CompareResult {
   const { cfg, out, arms, perSeed, equityBySeed, bench, dates, forecasts } = ctx;
   const order = ['DJIA', ...arms.map((a) => a.name)];
   const table = comparisonTable(
-    order.map((arm) => ({ arm: arm + (arms.find((a) => a.name === arm)?.cheating ? ' (cheating)' : ''), seeds: cfg.seeds.map((s) => perSeed[arm][s] as Record<string, number>) })),
+    order.map((arm) => ({ arm: arm + armMark(arms.find((a) => a.name === arm)), seeds: cfg.seeds.map((s) => perSeed[arm][s] as Record<string, number>) })),
     perfColumns([...HEADLINE]),
   );
   const paired: CompareResult['paired'] = {};
@@ -386,15 +423,79 @@ export function writeCompareReport(ctx: ReportContext): CompareResult {
     yLabel: 'equity ($)',
     series: [
       { name: 'DJIA', values: bench.values, dashed: true },
-      ...arms.filter((a) => a.kind === 'agent' || cfg.baselines.includes(a.name as never)).map((a) => ({ name: a.name, values: meanCurve(equityBySeed[a.name]), dashed: a.kind === 'baseline' })),
+      ...arms.filter((a) => a.kind === 'agent' || cfg.baselines.includes(a.name as never)).map((a) => ({ name: a.name + armMark(a), values: meanCurve(equityBySeed[a.name]), dashed: a.kind === 'baseline' })),
     ],
   });
   writeFileAtomic(join(out, 'equity.svg'), svg);
   const allWarnings = ctx.warnings;
-  const results = { config: cfg, benchmarkSource: bench.source, arms: arms.map((a) => ({ name: a.name, origin: a.origin, cheating: a.cheating, kind: a.kind, agent: a.agent, scheduleName: a.scheduleName })), perSeed, paired, stats, warnings: allWarnings };
+  const results = { config: cfg, benchmarkSource: bench.source, arms: arms.map((a) => ({ name: a.name, origin: a.origin, cheating: a.cheating, lookAhead: a.lookAhead ?? false, kind: a.kind, agent: a.agent, scheduleName: a.scheduleName })), perSeed, paired, stats, warnings: allWarnings };
   writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   writeFileAtomic(join(out, 'report.html'), reportHtml(cfg, md, svg, arms, forecasts, paired, allWarnings, bench.source, stats));
   return { out, table: renderTable(table, 'text', { style: 'sd' }), perSeed, paired, stats, warnings: allWarnings };
+}
+
+/** What the agents of a run folder are made of: a rerun that differs here would reuse agents it did not ask for. */
+const AGENT_FIELDS = ['train', 'universe', 'agents', 'algo', 'preset', 'timesteps', 'backend', 'checkpoints'] as const;
+
+/**
+ * A rerun into an existing run folder must ask for the same agents (the trained ones are reused); otherwise
+ * the evaluation would silently use agents trained on another period or universe. Arm settings (overlays,
+ * signals, baselines, trade period…) may change: every arm file is made anew.
+ */
+function checkRunFolder(out: string, cfg: CompareConfig): void {
+  const path = join(out, 'config.json');
+  if (!existsSync(path)) {
+    if (existsSync(join(out, 'agents')) && readdirSync(join(out, 'agents')).length > 0) {
+      throw new UserError(`${out} holds trained agents but no config.json: it was not written by this version of "marginlab compare", or was damaged; use a new --out`);
+    }
+    return;
+  }
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message}): the run folder is damaged; use a new --out`);
+  }
+  const differs = AGENT_FIELDS.filter((k) => JSON.stringify(saved[k] ?? null) !== JSON.stringify((cfg as Record<string, unknown>)[k] ?? null));
+  if (differs.length) {
+    const what = differs.map((k) => `${k}: ${JSON.stringify(saved[k] ?? null)} there, ${JSON.stringify((cfg as Record<string, unknown>)[k] ?? null)} now`).join('; ');
+    throw new UserError(`${out} holds agents made for another request (${what}); reusing them would misstate the result. Use a new --out, or delete ${out} to start over`);
+  }
+}
+
+/** A `--checkpoints` run folder: its own seed and training period, checked against the request (no look-ahead). */
+function checkCheckpoint(dir: string, seed: number, trade: { start: string; end: string }): { dir: string; seed: number; trainPeriod: { start: string; end: string } | null; algo: string | null } {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new UserError(`--checkpoints ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
+  let c: { run?: { seed?: number; algo?: string }; trainPeriod?: { start: string; end: string } };
+  try {
+    c = JSON.parse(readFileSync(path, 'utf8')) as typeof c;
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const own = c.run?.seed;
+  if (own !== undefined && own !== seed) throw new UserError(`--checkpoints ${dir} was trained with seed ${own}, but stands for seed ${seed} here: give --seeds in the same order as the folders`);
+  const tp = c.trainPeriod ?? null;
+  if (tp && tp.end >= trade.start && tp.start <= trade.end) {
+    throw new UserError(`--checkpoints ${dir} was trained on ${tp.start} … ${tp.end}, which overlaps the trade period ${trade.start} … ${trade.end}: evaluating on training data is look-ahead`);
+  }
+  return { dir, seed, trainPeriod: tp, algo: c.run?.algo ?? null };
+}
+
+/** `NAME=FILE` or `FILE` (name: the file's base name); names must be unique and not those of the offline overlays. */
+export function signalArms(specs: readonly string[], offline: readonly string[]): { name: string; path: string }[] {
+  const out: { name: string; path: string }[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const name = eq > 0 ? spec.slice(0, eq) : basename(spec).replace(/\.jsonl?$/, '');
+    const path = eq > 0 ? spec.slice(eq + 1) : spec;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new UserError(`--signals ${spec}: the arm name "${name}" must be letters, digits, ".", "_" or "-" (give NAME=FILE)`);
+    if (offline.includes(name)) throw new UserError(`--signals ${spec}: "${name}" is also an offline overlay of this run; name the signals arm explicitly, e.g. --signals gpt4o=${path}`);
+    const dup = out.find((x) => x.name === name);
+    if (dup) throw new UserError(`--signals: two signals files make the arm "${name}" (${dup.path} and ${path}); give each a name: --signals a=${dup.path},b=${path}`);
+    out.push({ name, path });
+  }
+  return out;
 }
 
 /** Non-finite numbers come back from results.json as strings ("NaN", "Infinity"). */
@@ -421,6 +522,15 @@ function csvColumn(path: string, name: string): { dates: string[]; values: numbe
  * settings may be changed (they are recorded).
  */
 export function rebuildCompareReport(dir: string, overrides: Partial<Pick<CompareConfig, 'bootstrapResamples' | 'bootstrapSeed' | 'blockLength'>> = {}): CompareResult {
+  const lock = acquireLock(dir, { what: 'run folder' });
+  try {
+    return rebuildLocked(dir, overrides);
+  } finally {
+    lock.release();
+  }
+}
+
+function rebuildLocked(dir: string, overrides: Partial<Pick<CompareConfig, 'bootstrapResamples' | 'bootstrapSeed' | 'blockLength'>>): CompareResult {
   const path = join(dir, 'results.json');
   if (!existsSync(path)) throw new UserError(`--report-only ${dir}: no results.json (not a finished compare run folder)`);
   let saved: { config: unknown; arms: Arm[]; perSeed: CompareResult['perSeed']; warnings: string[]; benchmarkSource: string };
@@ -552,11 +662,11 @@ ${warnings.map((w) => `<p class="warn">⚠ ${esc(w)}</p>`).join('\n')}
 <table><tr><th>comparison</th><th>Δ Sharpe [95% CI]</th><th>seeds where the arm's Sharpe is higher</th><th>Δ annual return [95% CI]</th></tr>${pairedRows}</table>
 <h2>What is and is not significant</h2>
 <p>Each sentence compares Sharpe ratios over the same seeds (a baseline is one path, set beside every seed; where both arms are single paths the interval and p come from a block bootstrap over days). p-values are Holm-adjusted within each family of arms tested against the same base; α = ${stats.options.alpha}.</p>
-<ul>${stats.comparisons.map((c) => `<li>${esc(c.sentence)}</li>`).join('\n')}</ul>
+<ul>${stats.comparisons.map((c) => `<li>${esc(c.sentence)}${armMark(arms.find((a) => a.name === c.arm)) ? ` <b>${esc(armMark(arms.find((a) => a.name === c.arm)).trim())}: not a result a real forecaster could have had</b>` : ''}</li>`).join('\n')}</ul>
 <h2>Robust statistics</h2>
 <p>Stratified bootstrap over seeds: ${stats.options.resamples} resamples, seed ${stats.options.seed}, percentile 95% intervals; IQM = interquartile mean (Agarwal et al. 2021). PSR(0) = probability that the true Sharpe ratio exceeds 0; DSR = the same against the expected best of ${stats.arms.length} arms tried with no skill (Bailey &amp; López de Prado). Day bootstrap: circular blocks of ${stats.options.blockLength} days.</p>
 <table><tr><th>arm</th><th>Sharpe mean [95% CI]</th><th>Sharpe IQM [95% CI]</th><th>annual return mean [95% CI]</th><th>PSR(0)</th><th>DSR</th></tr>
-${stats.arms.map((a) => `<tr><td>${esc(a.name)}${arms.find((x) => x.name === a.name)?.cheating ? ' (cheating)' : ''}</td><td>${a.sharpe.mean.estimate.toFixed(3)} ${fmtCi(a.sharpe.mean)}</td><td>${a.sharpe.iqm.estimate.toFixed(3)} ${fmtCi(a.sharpe.iqm)}</td><td>${fmtPct(a.annualReturn.mean.estimate)} [${fmtPct(a.annualReturn.mean.lo)}, ${fmtPct(a.annualReturn.mean.hi)}]</td><td>${a.psr.toFixed(3)}</td><td>${a.dsr.toFixed(3)}</td></tr>`).join('\n')}</table>
+${stats.arms.map((a) => `<tr><td>${esc(a.name)}${armMark(arms.find((x) => x.name === a.name))}</td><td>${a.sharpe.mean.estimate.toFixed(3)} ${fmtCi(a.sharpe.mean)}</td><td>${a.sharpe.iqm.estimate.toFixed(3)} ${fmtCi(a.sharpe.iqm)}</td><td>${fmtPct(a.annualReturn.mean.estimate)} [${fmtPct(a.annualReturn.mean.lo)}, ${fmtPct(a.annualReturn.mean.hi)}]</td><td>${a.psr.toFixed(3)}</td><td>${a.dsr.toFixed(3)}</td></tr>`).join('\n')}</table>
 <table><tr><th>comparison</th><th>ΔSharpe [95% CI]</th><th>p</th><th>Holm p</th><th>P(arm &gt; base) [95% CI]</th><th>day bootstrap ΔSharpe [95% CI]</th></tr>
 ${stats.comparisons.map((c) => `<tr><td>${esc(c.arm)} vs ${esc(c.base)}</td><td>${c.meanDiff.toFixed(3)} ${fmtCi({ lo: c.ci[0], hi: c.ci[1] }, 3)}</td><td>${c.pRaw.toFixed(3)} (${c.pSource})</td><td>${c.pHolm.toFixed(3)}</td><td>${c.improvement.estimate.toFixed(2)} ${fmtCi(c.improvement)}</td><td>${c.block ? `${c.block.estimate.toFixed(3)} ${fmtCi(c.block, 3)}; seeds whose own interval excludes 0: ${c.block.seedsExcludingZero}/${c.block.seeds}` : ''}</td></tr>`).join('\n')}</table>
 <h2>Equity</h2>${svg}
@@ -587,9 +697,10 @@ export function registerCompareCommand(program: Command): void {
     .option('--seeds <list>', 'seeds: a list and/or ranges, e.g. 0-19 or 0-4,10 (each seed once)', '0-4')
     .option('--train <range>', 'training period START:END', '2009-01-01:2018-12-31')
     .option('--trade <range>', 'trade period START:END', '2020-05-01:2024-03-28')
+    .option('--universe <name|file>', 'dow30 | sectors | crypto | a long-format OHLCV CSV: what the agents and baselines trade (the overlays read the DJIA and macro data whatever the universe)', 'dow30')
     .option('--timesteps <n>', 'training steps per seed (default: the algorithm\'s; 50,000 for margintrader)')
     .option('--overlays <list>', `offline forecasters: ${OFFLINE_OVERLAYS.join(', ')} (oracle is a cheating upper bound); "none" for none`, 'momentum,macro,oracle')
-    .option('--signals <files>', 'comma-separated signals files from "marginlab forecast" (e.g. an LLM run), each an overlay arm')
+    .option('--signals <list>', 'signals files from "marginlab forecast" (e.g. an LLM run), each an overlay arm: NAME=FILE,… (or FILE: named by its base name); names must be unique')
     .option('--rule <name>', 'stage 2: paper (f·(1+0.1·score), clip [0.1, 0.9]) | direct (target from score and confidence)', 'paper')
     .option('--freq <months>', 'months between reallocations: 3, 6 or 12', '6')
     .option('--turbulence <x|off>', 'turbulence threshold on VIX while trading (the paper: 70)', '70')
@@ -634,6 +745,7 @@ export function registerCompareCommand(program: Command): void {
       if (o.blockLength !== undefined) flags.blockLength = numberFlag('block-length', o.blockLength, { integer: true, min: 1 });
       set('train', () => o.train);
       set('trade', () => o.trade);
+      set('universe', () => o.universe);
       if (o.timesteps !== undefined) flags.timesteps = numberFlag('timesteps', o.timesteps, { integer: true, min: 1 });
       set('overlays', () => (o.overlays === 'none' ? [] : list('overlays', o.overlays!)));
       if (o.signals !== undefined) flags.signals = list('signals', o.signals);
@@ -651,7 +763,7 @@ export function registerCompareCommand(program: Command): void {
         const allowed = key === 'freqMonths' ? ' (allowed: 3, 6, 12)' : key === 'baselines' || key === 'baselineOverlays' ? ` (allowed: ${STRATEGY_NAMES.join(', ')})` : '';
         throw new UserError(`${key ? `--${flag} (config key "${i.path.join('.')}")` : 'config'}: ${i.message}${allowed}`);
       }
-      for (const f of parsed.data.signals) if (!existsSync(f)) throw new UserError(`--signals: no such file ${f}`);
+      for (const { path } of signalArms(parsed.data.signals, parsed.data.overlays)) if (!existsSync(path)) throw new UserError(`--signals: no such file ${path}`);
       const t0 = Date.now();
       const res =
         typeof o.reportOnly === 'string'

@@ -4,16 +4,18 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
 import { CONDITIONING_STREAM, ConditionedVecEnv, ConditioningSchema, parseConditioning, parseConditioningFlag, type ConditioningInput } from '../../agents/conditioning.ts';
-import { dailyRowsToCsv, evaluateEpisode } from '../../agents/evaluate.ts';
+import { dailyRowsToCsv, episodeLogOf, evaluateEpisode } from '../../agents/evaluate.ts';
 import { writeFileAtomic } from '../../agents/io.ts';
 import { EnvConfigSchema, envConfig, type EnvConfig, type EnvConfigInput } from '../../env/config.ts';
 import { MarginVecEnv } from '../../env/vector-env.ts';
-import { buildMarketFrame, loadBenchmark, PAPER_TICKERS } from '../../src/data/build.ts';
+import type { MarketFrame } from '../../src/data/market-frame.ts';
+import { benchmarkSeries, buildUniverseFrame, resolveUniverse, riskRuleFor, type Universe } from '../../src/data/universe.ts';
 import { verifyBundledData } from '../../src/data/checksums.ts';
 import { parseDateRange } from '../../src/data/panel.ts';
 import { perfStats } from '../../src/metrics/perf.ts';
 import { tradingStats } from '../../src/metrics/trading.ts';
 import { loadRatioSchedule, type RatioSchedule } from '../../src/schedule.ts';
+import { acquireLock } from '../../src/lock.ts';
 import { numberFlag, readConfigFile, UserError, withInterrupt } from '../errors.ts';
 
 /**
@@ -28,6 +30,7 @@ export const TrainRunSchema = z
     algo: z.enum(['ppo', 'a2c']).describe('ppo or the paper\'s a2c'),
     preset: z.enum(TRAIN_PRESETS).default('paper').describe('paper | realistic (env presets) | margintrader (paper env + the paper\'s A2C)'),
     train: z.string().default('2009-01-01:2018-12-31').describe('training period START:END (inclusive)'),
+    universe: z.string().default('dow30').describe('dow30 | sectors | crypto | a long-format OHLCV CSV; tickers without a bar on every training day are left out (listed)'),
     seed: z.number().int().min(0).default(0).describe('run seed'),
     timesteps: z.number().int().positive().optional().describe('env steps to train (default: the algorithm\'s; 50,000 for the paper\'s A2C)'),
     numEnvs: z.number().int().positive().default(1).describe('parallel env copies'),
@@ -79,14 +82,28 @@ function resumedRun(given: TrainRun, out: string): { run: TrainRun; agent?: Reco
   return { run: { ...run, backend: given.backend, timesteps: given.timesteps ?? run.timesteps }, agent };
 }
 
-/** Trains one agent as `run` says into `out`; returns the run folder. Shared by `train` and `compare`. */
-export async function runTraining(given: TrainRun, out: string, opts: { resume?: boolean; progress?: 'auto' | 'none' | 'lines'; log?: (s: string) => void; signal?: AbortSignal } = {}) {
+type TrainingOptions = { resume?: boolean; progress?: 'auto' | 'none' | 'lines'; log?: (s: string) => void; signal?: AbortSignal };
+
+/**
+ * Trains one agent as `run` says into `out`; returns the run folder. Shared by `train` and `compare`.
+ * One writer at a time: the run folder is locked (`out.lock`, holder's host and pid) for the whole run.
+ */
+export async function runTraining(given: TrainRun, out: string, opts: TrainingOptions = {}) {
+  const lock = acquireLock(out, { what: 'run folder' });
+  try {
+    return await trainLocked(given, out, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(given: TrainRun, out: string, opts: TrainingOptions) {
   const resumed = opts.resume ? resumedRun(given, out) : null;
   const run = resumed?.run ?? given;
   const range = parseRangeFlag('train', run.train);
   if (run.preset === 'margintrader' && run.algo !== 'a2c') throw new UserError('--preset margintrader is the paper\'s A2C setup: use it with --algo a2c');
-  const envCfg = trainEnvConfig(run);
-  const frame = buildMarketFrame({ start: range.start, end: range.end, tickers: PAPER_TICKERS });
+  const { frame, universe } = agentFrame(run.universe, range, { log: opts.log });
+  const envCfg = universeEnvConfig(trainEnvConfig(run), universe, run.env);
   const plainEnv = new MarginVecEnv(frame, envCfg, { numEnvs: run.numEnvs, randomStart: run.randomStart, episodeLength: run.episodeLength });
   let vecEnv: MarginVecEnv | ConditionedVecEnv = plainEnv;
   if (run.conditioning) {
@@ -111,7 +128,7 @@ export async function runTraining(given: TrainRun, out: string, opts: { resume?:
     progress: opts.progress ?? 'auto',
     log: opts.log,
     signal: opts.signal,
-    configExtra: { run, env: envCfg, trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] }, tickers: frame.tickers, ...(conditioning ? { conditioning } : {}) },
+    configExtra: { run, env: envCfg, trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] }, universe: run.universe, tickers: frame.tickers, ...(conditioning ? { conditioning } : {}) },
     manifestData: { dataSha256: verifyBundledData(), trainPeriod: range, ...(conditioning ? { conditioning } : {}) },
   };
   const config = resumed ? resumed.agent : agent; // undefined on resume: the stored agent config
@@ -155,11 +172,12 @@ export function conditionedRun(base: {
   algo?: 'ppo' | 'a2c';
   /** Env preset of a PPO agent (default paper). */
   preset?: 'paper' | 'realistic';
+  universe?: string;
   conditioning?: ConditioningInput;
   episodeLength?: number;
 }): TrainRun {
   const conditioning = parseConditioning(base.conditioning ?? {});
-  const common = { seed: base.seed, train: base.train, backend: base.backend, conditioning };
+  const common = { seed: base.seed, train: base.train, backend: base.backend, universe: base.universe, conditioning };
   if (base.algo === 'a2c') {
     return TrainRunSchema.parse({ ...common, algo: 'a2c', preset: 'margintrader', timesteps: base.timesteps, episodeLength: base.episodeLength });
   }
@@ -177,8 +195,8 @@ export function conditionedRun(base: {
 }
 
 /** The paper's agent for `compare --agents paper,…`: the paper's A2C (margintrader preset), never conditioned. */
-export function paperRun(base: { seed: number; train?: string; timesteps?: number; backend?: BackendPref }): TrainRun {
-  return TrainRunSchema.parse({ algo: 'a2c', preset: 'margintrader', train: base.train, seed: base.seed, timesteps: base.timesteps, backend: base.backend });
+export function paperRun(base: { seed: number; train?: string; timesteps?: number; backend?: BackendPref; universe?: string }): TrainRun {
+  return TrainRunSchema.parse({ algo: 'a2c', preset: 'margintrader', train: base.train, seed: base.seed, timesteps: base.timesteps, backend: base.backend, universe: base.universe });
 }
 
 export function parseRangeFlag(flag: string, text: string): { start: string; end: string } {
@@ -187,6 +205,42 @@ export function parseRangeFlag(flag: string, text: string): { start: string; end
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+}
+
+/**
+ * The frame an RL agent trades on: the universe's tickers with a bar on every day of the range (the
+ * observation needs every ticker every day), or exactly `tickers` (an agent's own, at evaluation: each must
+ * trade on every day, or it is an error).
+ */
+export function agentFrame(spec: string, range: { start: string; end: string }, opts: { tickers?: string[]; log?: (s: string) => void } = {}): { frame: MarketFrame; universe: Universe } {
+  let universe: Universe;
+  try {
+    universe = resolveUniverse(spec);
+    const uf = buildUniverseFrame(universe, { start: range.start, end: range.end, tickers: opts.tickers, requireFullHistory: true });
+    if (uf.excluded.length) {
+      if (opts.tickers) throw new UserError(`the agent trades ${opts.tickers.join(', ')}, but ${uf.excluded.map((e) => e.reason).join('; ')}: choose a period where every one of them trades`);
+      for (const e of uf.excluded) (opts.log ?? ((x: string) => process.stderr.write(`${x}\n`)))(`universe ${universe.name}: ${e.reason}: left out of the agent's tickers`);
+    }
+    return { frame: uf.frame, universe };
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError((e as Error).message);
+  }
+}
+
+/** The universe's own annualisation for the rolling-Sharpe reward (unless the run sets it) and its VIX policy. */
+export function universeEnvConfig(cfg: EnvConfig, universe: Universe, overrides: Record<string, unknown> = {}): EnvConfig {
+  const out = { ...cfg };
+  if (!('periodsPerYear' in overrides)) out.periodsPerYear = universe.periodsPerYear;
+  return riskRuleFor(universe, out).rule;
+}
+
+/** The universe and tickers a run folder was trained on (config.json; runs before universes: dow30). */
+export function runUniverse(dir: string): { universe: string; tickers: string[] | undefined } {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new UserError(`--checkpoint ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
+  const cfg = JSON.parse(readFileSync(path, 'utf8')) as { universe?: string; tickers?: string[]; run?: { universe?: string } };
+  return { universe: cfg.universe ?? cfg.run?.universe ?? 'dow30', tickers: cfg.tickers };
 }
 
 /** The env config a run folder was trained with (config.json's `env`). */
@@ -201,9 +255,14 @@ export function runEnvConfig(dir: string): EnvConfig {
 
 export interface EvaluationSummary {
   period: { start: string; end: string; days: number };
+  universe: string;
   agent: ReturnType<typeof perfStats> & ReturnType<typeof tradingStats>;
-  benchmark: ReturnType<typeof perfStats> & { source: string };
+  benchmark: ReturnType<typeof perfStats> & { name: string; source: string };
   endedBy: string;
+  /** The agent's own training period (config.json), and whether the evaluation overlaps it. */
+  trainPeriod: { start: string; end: string } | null;
+  inSample: boolean;
+  warnings: string[];
 }
 
 export function registerTrainCommands(program: Command): void {
@@ -213,6 +272,7 @@ export function registerTrainCommands(program: Command): void {
     .requiredOption('--algo <name>', 'ppo | a2c')
     .option('--preset <name>', 'paper | realistic (env presets, SB3 algorithm defaults) | margintrader (the paper\'s env + A2C settings)', 'paper')
     .option('--train <range>', 'training period START:END, inclusive', '2009-01-01:2018-12-31')
+    .option('--universe <name|file>', 'dow30 (the paper\'s 27 stocks) | sectors (11 SPDR ETFs) | crypto (BTC ETH SOL BNB) | a long-format OHLCV CSV; tickers without a bar on every training day are left out (listed)', 'dow30')
     .option('--timesteps <n>', 'env steps to train (default: the algorithm\'s; 50,000 for margintrader)')
     .option('--seed <n>', 'run seed', '0')
     .option('--num-envs <n>', 'parallel env copies', '1')
@@ -241,6 +301,7 @@ export function registerTrainCommands(program: Command): void {
       set('algo', 'algo', () => o.algo);
       set('preset', 'preset', () => o.preset);
       set('train', 'train', () => o.train);
+      set('universe', 'universe', () => o.universe);
       set('seed', 'seed', () => numberFlag('seed', o.seed as string, { integer: true, min: 0 }));
       if (o.timesteps !== undefined) flags.timesteps = numberFlag('timesteps', o.timesteps as string, { integer: true, min: 1 });
       set('numEnvs', 'numEnvs', () => numberFlag('num-envs', o.numEnvs as string, { integer: true, min: 1 }));
@@ -267,21 +328,23 @@ export function registerTrainCommands(program: Command): void {
     .description('evaluate a trained agent (deterministic policy) over a trade period: metrics JSON, a daily account CSV, and the DJIA buy-and-hold benchmark side by side')
     .requiredOption('--checkpoint <dir>', 'run folder written by "marginlab train"')
     .option('--trade <range>', 'trade period START:END, inclusive', '2020-05-01:2024-03-28')
+    .option('--universe <name|file>', 'the universe the agent was trained on (read from the run folder; given, it must match)')
     .option('--ratio-schedule <file>', 'long-short ratio schedule JSON ({targets, reallocations}) to inject, e.g. schedules/NAME.json of a "marginlab compare" run')
     .option('--turbulence <x|off>', 'turbulence threshold on VIX during trading (the paper: 70)', '70')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
     .option('--out <dir>', 'output folder (default: <checkpoint>/eval-<start>_<end>)')
     .addHelpText('after', '\nExample:\n  marginlab evaluate --checkpoint checkpoints/a2c-paper --trade 2020-05-01:2024-03-28')
-    .action(async (o: { checkpoint: string; trade: string; ratioSchedule?: string; turbulence: string; backend: string; out?: string }) => {
+    .action(async (o: { checkpoint: string; trade: string; universe?: string; ratioSchedule?: string; turbulence: string; backend: string; out?: string }) => {
       if (!(BACKEND_PREFS as readonly string[]).includes(o.backend)) throw new UserError(`--backend: expected one of ${BACKEND_PREFS.join(', ')}`);
       const range = parseRangeFlag('trade', o.trade);
       const turbulence = o.turbulence === 'off' ? null : numberFlag('turbulence', o.turbulence)!;
       const schedule = o.ratioSchedule ? loadScheduleFlag(o.ratioSchedule) : null;
-      const res = await evaluateRun(o.checkpoint, range, { schedule, turbulence, backend: o.backend as BackendPref });
+      const res = await evaluateRun(o.checkpoint, range, { schedule, turbulence, backend: o.backend as BackendPref, universe: o.universe });
       const out = o.out ?? join(o.checkpoint, `eval-${range.start}_${range.end}`);
       mkdirSync(out, { recursive: true });
       writeFileAtomic(join(out, 'metrics.json'), JSON.stringify(res.summary, null, 2) + '\n');
       writeFileAtomic(join(out, 'account.csv'), res.csv);
+      for (const w of res.summary.warnings) console.error(`warning: ${w}`);
       console.log(JSON.stringify({ out, ...res.summary }));
     });
 }
@@ -295,49 +358,50 @@ export function loadScheduleFlag(path: string): RatioSchedule {
 }
 
 /** Evaluate the run folder's policy over `range`; returns the summary and the daily CSV (agent + DJIA). */
-export async function evaluateRun(dir: string, range: { start: string; end: string }, opts: { schedule?: RatioSchedule | null; turbulence?: number | null; backend?: BackendPref } = {}) {
+export async function evaluateRun(dir: string, range: { start: string; end: string }, opts: { schedule?: RatioSchedule | null; turbulence?: number | null; backend?: BackendPref; universe?: string } = {}) {
   const { initBackend } = await import('../../agents/backend.ts');
   const { loadPolicy } = await import('../../agents/checkpoint.ts');
   await initBackend(opts.backend ?? 'auto');
   const policy = loadPolicy(dir);
-  const cfg = { ...runEnvConfig(dir), turbulenceThreshold: opts.turbulence === undefined ? 70 : opts.turbulence };
-  const frame = buildMarketFrame({ start: range.start, end: range.end, tickers: PAPER_TICKERS });
+  const trained = runUniverse(dir);
+  const trainedOn = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { trainPeriod?: { start: string; end: string } }).trainPeriod;
+  const warnings: string[] = [];
+  if (trainedOn && range.start <= trainedOn.end && range.end >= trainedOn.start) {
+    warnings.push(`in-sample: the trade period ${range.start} … ${range.end} overlaps the agent's training period ${trainedOn.start} … ${trainedOn.end}; these metrics are not an out-of-sample evaluation`);
+  }
+  if (opts.universe !== undefined && opts.universe !== trained.universe) throw new UserError(`--universe ${opts.universe}: the agent in ${dir} was trained on universe ${trained.universe}`);
+  const { frame, universe } = agentFrame(trained.universe, range, { tickers: trained.tickers });
+  const cfg = riskRuleFor(universe, { ...runEnvConfig(dir), turbulenceThreshold: opts.turbulence === undefined ? 70 : opts.turbulence }, frame).rule;
   const ev = evaluateEpisode(policy, frame, cfg, { schedule: opts.schedule });
   const equity = ev.rows.map((r) => r.equity);
-  const bench = benchmarkOn(ev.rows.map((r) => r.date), equity[0]);
+  const bench = universeBenchmark(universe, ev.rows.map((r) => r.date), equity[0]);
+  const perf = { periodsPerYear: universe.periodsPerYear };
   const summary: EvaluationSummary = {
     period: { start: ev.rows[0].date, end: ev.rows[ev.rows.length - 1].date, days: ev.rows.length },
-    agent: { ...perfStats(equity), ...tradingStats(logOf(ev.rows)) },
-    benchmark: { ...perfStats(bench.values), source: bench.source },
+    universe: universe.name,
+    agent: { ...perfStats(equity, perf), ...tradingStats(logOf(ev.rows), perf) },
+    benchmark: { ...perfStats(bench.values, perf), name: universe.benchmark.name, source: bench.source },
     endedBy: ev.endedBy,
+    trainPeriod: trainedOn ?? null,
+    inSample: warnings.length > 0,
+    warnings,
   };
-  return { summary, rows: ev.rows, csv: dailyRowsToCsv(ev.rows, { dji: bench.values }), policy };
+  return { summary, rows: ev.rows, csv: dailyRowsToCsv(ev.rows, universe.name === 'dow30' ? { dji: bench.values } : { benchmark: bench.values }), policy };
 }
 
 /** DJIA buy-and-hold over exactly these dates, scaled to start at `initial`. */
 export function benchmarkOn(dates: string[], initial: number): { values: number[]; source: string } {
-  const b = loadBenchmark({ start: dates[0], end: dates[dates.length - 1] });
-  const byDate = new Map<string, number>();
-  b.dates.forEach((d, i) => byDate.set(d, b.close[i]));
-  let last = NaN;
-  const closes = dates.map((d) => {
-    const v = byDate.get(d);
-    if (v !== undefined) last = v;
-    return last;
-  });
-  const first = closes.find((v) => Number.isFinite(v));
-  if (first === undefined) throw new UserError(`no DJIA benchmark data between ${dates[0]} and ${dates[dates.length - 1]}`);
-  return { values: closes.map((c) => (Number.isFinite(c) ? (c / first) * initial : initial)), source: b.source };
+  return universeBenchmark(resolveUniverse('dow30'), dates, initial);
 }
 
-export function logOf(rows: { date: string; equity: number; tradedValue: number; fees: number; marginCalls: number; forcedTrades: number }[]) {
-  const daily = (f: (r: (typeof rows)[number]) => number) => rows.map((r, i) => (i === 0 ? f(r) : f(r) - f(rows[i - 1])));
-  return {
-    dates: rows.map((r) => r.date),
-    equity: rows.map((r) => r.equity),
-    tradedValue: daily((r) => r.tradedValue),
-    fees: daily((r) => r.fees),
-    marginCalls: rows[rows.length - 1].marginCalls,
-    forcedTrades: rows[rows.length - 1].forcedTrades,
-  };
+/** The universe's benchmark over exactly these dates, scaled to start at `initial`. */
+export function universeBenchmark(u: Universe, dates: string[], initial: number): { values: number[]; source: string } {
+  try {
+    return benchmarkSeries(u, dates, initial);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
 }
+
+/** The daily account as the metrics' episode log (agents/evaluate.ts `episodeLogOf`). */
+export const logOf = episodeLogOf;

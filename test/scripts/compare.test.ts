@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +116,36 @@ describe('compare (the main job)', () => {
     expect(Object.keys(res.perSeed)).toContain('checkpoint/overlay:gpt4o');
     expect(res.warnings.join('\n')).toMatch(/cutoff|look-ahead/i);
     expect(readFileSync(join(dir, 'run', 'report.html'), 'utf8')).toMatch(/cutoff|look-ahead/i);
+  });
+
+  it('never presents a result as something it is not: stale agents, checkpoints, arm names, look-ahead marks', async () => {
+    // A rerun into the same folder asking for agents trained on another period is refused, naming the difference.
+    await expect(runCompare(CompareSchema.parse({ ...base, train: '2010-01-01:2018-12-31', out }))).rejects.toThrow(/holds agents made for another request \(train: "2009-01-01:2018-12-31" there, "2010-01-01:2018-12-31" now\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'compare-marks-'));
+    const ckpt = join(out, 'agents', 'paper', 'seed-3');
+    // A checkpoint stands for its own seed, and its training period must not overlap the trade period.
+    await expect(runCompare(CompareSchema.parse({ ...base, seeds: [4], overlays: [], checkpoints: [ckpt], out: join(dir, 'a') }))).rejects.toThrow(/trained with seed 3, but stands for seed 4/);
+    await expect(runCompare(CompareSchema.parse({ ...base, seeds: [3], trade: '2018-06-01:2019-06-30', train: '2009-01-01:2009-12-31', overlays: [], checkpoints: [ckpt], out: join(dir, 'b') }))).rejects.toThrow(/trained on 2009-01-02 … 2018-12-31, which overlaps the trade period 2018-06-01/);
+    // Arm names: explicit, unique, never an offline overlay's.
+    const fc = readFileSync(join(out, 'forecasts', 'momentum.jsonl'), 'utf8');
+    mkdirSync(join(dir, 'x'));
+    mkdirSync(join(dir, 'y'));
+    writeFileSync(join(dir, 'x', 'run.jsonl'), fc);
+    writeFileSync(join(dir, 'y', 'run.jsonl'), fc);
+    writeFileSync(join(dir, 'momentum.jsonl'), fc);
+    const common = { ...base, seeds: [3], checkpoints: [ckpt], baselines: [], baselineOverlays: [] };
+    await expect(runCompare(CompareSchema.parse({ ...common, overlays: [], signals: [join(dir, 'x', 'run.jsonl'), join(dir, 'y', 'run.jsonl')], out: join(dir, 'c') }))).rejects.toThrow(/two signals files make the arm "run"/);
+    await expect(runCompare(CompareSchema.parse({ ...common, overlays: ['momentum'], signals: [join(dir, 'momentum.jsonl')], out: join(dir, 'd') }))).rejects.toThrow(/"momentum" is also an offline overlay/);
+    // Forecasts that are not point in time mark the arm in every table.
+    const notPit = fc.trim().split('\n').map((l) => JSON.stringify({ ...JSON.parse(l), pointInTime: false })).join('\n') + '\n';
+    writeFileSync(join(dir, 'paper-prompts.jsonl'), notPit);
+    const res = await runCompare(CompareSchema.parse({ ...common, overlays: [], signals: [`a=${join(dir, 'x', 'run.jsonl')}`, `b=${join(dir, 'paper-prompts.jsonl')}`], out: join(dir, 'e') }));
+    expect(Object.keys(res.perSeed)).toEqual(expect.arrayContaining(['checkpoint/overlay:a', 'checkpoint/overlay:b']));
+    expect(res.table).toMatch(/checkpoint\/overlay:b \(look-ahead\)/);
+    expect(res.table).not.toMatch(/overlay:a \(look-ahead\)/);
+    expect(readFileSync(join(dir, 'e', 'report.html'), 'utf8')).toMatch(/look-ahead\)?: not a result a real forecaster could have had/);
+    const config = JSON.parse(readFileSync(join(dir, 'e', 'manifest.json'), 'utf8'));
+    expect(config.checkpoints[0]).toMatchObject({ seed: 3, trainPeriod: { start: '2009-01-02', end: '2018-12-31' } });
   });
 
   it('refuses a trade period that overlaps training', async () => {
