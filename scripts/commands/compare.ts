@@ -14,14 +14,17 @@
  * results.json (every metric of every arm and seed), table.md / table.csv, equity.svg, report.html.
  * Training is resumable: a rerun reuses finished agents and resumes unfinished ones.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 import { acquireLock } from '../../src/lock.ts';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
-import { backtestConfig, backtestStrategy, weightsCsv } from '../../agents/portfolio/backtest.ts';
-import { STRATEGY_NAMES } from '../../agents/portfolio/strategies.ts';
+import { backtestConfig, BacktestSchema, backtestStrategy, weightsCsv } from '../../agents/portfolio/backtest.ts';
+import { STRATEGY_NAMES, withPreset } from '../../agents/portfolio/strategies.ts';
 import { resolveUniverse, riskRuleFor } from '../../src/data/universe.ts';
 import { runStatistics, type ComparisonSpec, type RunStats } from '../../src/metrics/arm-stats.ts';
 import { parseSeedList } from '../../src/metrics/seeds.ts';
@@ -45,7 +48,7 @@ import type { RatioSchedule } from '../../src/schedule.ts';
 import { numberFlag, readConfigFile, UserError, withInterrupt } from '../errors.ts';
 import { accountNote } from '../../agents/portfolio/backtest.ts';
 import { offlineForecaster } from './forecast.ts';
-import { agentFrame, conditionedRun, logOf, paperRun, parseRangeFlag, runEnvConfig, runTraining, runUniverse, universeBenchmark } from './train.ts';
+import { agentFrame, conditionedRun, logOf, paperRun, parseRangeFlag, runEnvConfig, runTraining, runUniverse, universeBenchmark, type TrainRun } from './train.ts';
 
 export const OFFLINE_OVERLAYS = ['momentum', 'macro', 'oracle', 'constant'] as const;
 export const AGENT_KINDS = ['paper', 'conditioned'] as const;
@@ -88,6 +91,8 @@ export const CompareSchema = z
     /** Bootstrap resamples and seed of every bootstrap in the report (recorded). */
     bootstrapResamples: z.number().int().min(100).default(2000),
     bootstrapSeed: z.number().int().min(0).default(0),
+    /** Training processes at once (default: the machine's cores); results do not depend on it. */
+    workers: z.number().int().positive().optional(),
     /** Block length (days) of the day bootstrap for baseline comparisons; default ⌈n^(1/3)⌉. */
     blockLength: z.number().int().positive().optional(),
     out: z.string().default('runs/compare'),
@@ -157,6 +162,14 @@ async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal })
   if (cfg.checkpoints.length > 0 && cfg.checkpoints.length !== cfg.seeds.length) {
     throw new UserError(`--checkpoints: give one run folder per seed (${cfg.seeds.length} seeds, ${cfg.checkpoints.length} folders)`);
   }
+  // Baseline options are checked before anything is trained.
+  for (const key of Object.keys(cfg.strategyOptions)) {
+    if (!(STRATEGY_NAMES as readonly string[]).includes(key)) throw new UserError(`--strategy-options: unknown strategy "${key}" (expected some of ${STRATEGY_NAMES.join(', ')})`);
+  }
+  for (const b of new Set([...cfg.baselines, ...cfg.baselineOverlays])) {
+    const r = BacktestSchema.safeParse(withPreset(b, { ...(cfg.strategyOptions[b] ?? {}), strategy: b, trade: cfg.trade }));
+    if (!r.success) throw new UserError(`--strategy-options ${b}.${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`);
+  }
   const out = cfg.out;
   const checkpointRuns = cfg.checkpoints.map((dir, k) => checkCheckpoint(dir, cfg.seeds[k], trade));
   checkRunFolder(out, cfg);
@@ -189,18 +202,21 @@ async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal })
   if (cfg.checkpoints.length > 0) {
     agents.push({ kind: 'checkpoint', dirs: cfg.checkpoints, describe: `trained run folders ${cfg.checkpoints.join(', ')}` });
   } else {
+    const jobs: TrainJob[] = [];
     for (const kind of cfg.agents) {
       const dirs: string[] = [];
       for (const seed of cfg.seeds) {
         const dir = join(out, 'agents', kind, `seed-${seed}`);
-        const resume = existsSync(join(dir, 'checkpoint.json'));
         const run =
           kind === 'paper'
             ? paperRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, universe: cfg.universe })
             : conditionedRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, algo: cfg.algo, preset: cfg.preset, universe: cfg.universe });
-        log(`${resume ? 'resuming/reusing' : 'training'} the ${kind} agent (${run.algo}, ${run.preset}${run.conditioning ? ', ratio-conditioned' : ''}) seed ${seed} on ${train.start} … ${train.end} → ${dir}`);
-        const res = await runTraining(run, dir, { resume, progress: 'auto', log: (s) => log(s), signal: opts.signal });
-        if (!res.finished) throw new UserError(`interrupted: training of the ${kind} agent, seed ${seed}, stopped at a checkpoint; rerun the same command to resume`);
+        if (existsSync(dir) && !existsSync(join(dir, 'checkpoint.json'))) {
+          // Killed before its first checkpoint: no update finished, so there is nothing to resume.
+          log(`${dir} has no checkpoint (the run was stopped before its first update finished): starting it again`);
+          rmSync(dir, { recursive: true, force: true });
+        }
+        jobs.push({ kind, seed, dir, run, resume: existsSync(join(dir, 'checkpoint.json')) });
         dirs.push(dir);
       }
       const describe =
@@ -209,6 +225,14 @@ async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal })
           : `${cfg.algo.toUpperCase()} (${cfg.preset} preset) trained with random long-share targets and reallocations (ratio-conditioned)`;
       agents.push({ kind, dirs, describe });
     }
+    // Runs with a checkpoint are reused (or resumed) here; new runs train in parallel child processes,
+    // one per core: each is independent and seeded, so the results do not depend on the order or overlap.
+    for (const j of jobs.filter((x) => x.resume)) {
+      log(`reusing/resuming the ${j.kind} agent, seed ${j.seed} → ${j.dir}`);
+      const res = await runTraining(j.run, j.dir, { resume: true, progress: 'auto', log: (x) => log(x), signal: opts.signal });
+      if (!res.finished) throw new UserError(`interrupted: training of the ${j.kind} agent, seed ${j.seed}, stopped at a checkpoint; rerun the same command to resume`);
+    }
+    await trainInChildren(jobs.filter((x) => !x.resume), { workers: cfg.workers ?? availableParallelism(), signal: opts.signal, trainRange: train });
   }
 
   // 2. Stage 1: forecasts on the decision dates (quarterly through the trade period), point in time.
@@ -432,6 +456,84 @@ export function writeCompareReport(ctx: ReportContext): CompareResult {
   writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   writeFileAtomic(join(out, 'report.html'), reportHtml(cfg, md, svg, arms, forecasts, paired, allWarnings, bench.source, stats));
   return { out, table: renderTable(table, 'text', { style: 'sd' }), perSeed, paired, stats, warnings: allWarnings };
+}
+
+interface TrainJob {
+  kind: AgentKind;
+  seed: number;
+  dir: string;
+  run: TrainRun;
+  resume: boolean;
+}
+
+/**
+ * Trains each job as its own `marginlab train` child process, `workers` at a time. On Ctrl-C (the abort
+ * signal) each child gets one SIGINT: it finishes its update, writes a checkpoint and stops, and the rerun
+ * resumes it. Their progress lines are passed on with the agent and seed in front.
+ */
+async function trainInChildren(jobs: TrainJob[], opts: { workers: number; signal?: AbortSignal; trainRange: { start: string; end: string } }): Promise<void> {
+  if (jobs.length === 0) return;
+  const bin = fileURLToPath(new URL('../../bin/marginlab.js', import.meta.url));
+  const tmp = mkdtempSync(join(tmpdir(), 'marginlab-train-'));
+  const children = new Set<ChildProcess>();
+  const onAbort = () => children.forEach((c) => c.kill('SIGINT'));
+  opts.signal?.addEventListener('abort', onAbort);
+  let next = 0;
+  const failures: string[] = [];
+  const interrupted: string[] = [];
+  const one = (j: TrainJob, k: number) =>
+    new Promise<void>((done) => {
+      const cfgPath = join(tmp, `run-${k}.json`);
+      writeFileSync(cfgPath, JSON.stringify(j.run));
+      log(`training the ${j.kind} agent (${j.run.algo}, ${j.run.preset}${j.run.conditioning ? ', ratio-conditioned' : ''}) seed ${j.seed} on ${opts.trainRange.start} … ${opts.trainRange.end} → ${j.dir}`);
+      // Own process group: a terminal Ctrl-C reaches only this process, which passes one SIGINT on (a
+      // second one would make the child exit without its checkpoint).
+      const child = spawn(process.execPath, [bin, 'train', '--algo', j.run.algo, '--config', cfgPath, '--out', j.dir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      children.add(child);
+      let stdout = '';
+      let stderrTail: string[] = [];
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      let partial = '';
+      child.stderr.on('data', (d: Buffer) => {
+        partial += d.toString();
+        const lines = partial.split(/\r?\n|\r/);
+        partial = lines.pop() ?? '';
+        for (const l of lines) {
+          if (!l.trim()) continue;
+          stderrTail = [...stderrTail.slice(-9), l];
+          log(`[${j.kind} seed ${j.seed}] ${l}`);
+        }
+      });
+      child.on('close', (code) => {
+        children.delete(child);
+        const last = stdout.trim().split('\n').pop() ?? '';
+        let finished = false;
+        try {
+          finished = (JSON.parse(last) as { finished?: boolean }).finished === true;
+        } catch {
+          finished = false;
+        }
+        if (code !== 0) failures.push(`the ${j.kind} agent, seed ${j.seed} (exit ${code}): ${stderrTail.filter((l) => /marginlab:|rror/.test(l)).join(' ') || stderrTail.join(' ')}`);
+        else if (!finished) interrupted.push(`the ${j.kind} agent, seed ${j.seed}`);
+        done();
+      });
+    });
+  const worker = async () => {
+    while (next < jobs.length && !opts.signal?.aborted && failures.length === 0) {
+      const k = next++;
+      await one(jobs[k], k);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.workers, jobs.length)) }, worker));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  if (failures.length) throw new UserError(`training failed: ${failures.join('; ')}`);
+  if (interrupted.length || opts.signal?.aborted || next < jobs.length) {
+    throw new UserError(`interrupted: ${interrupted.length ? `training of ${interrupted.join(', ')} stopped at a checkpoint` : 'training stopped'}; rerun the same command to resume`);
+  }
 }
 
 /** What the agents of a run folder are made of: a rerun that differs here would reuse agents it did not ask for. */
@@ -706,8 +808,10 @@ export function registerCompareCommand(program: Command): void {
     .option('--turbulence <x|off>', 'turbulence threshold on VIX while trading (the paper: 70)', '70')
     .option('--checkpoints <dirs>', 'comma-separated trained run folders, one per seed, instead of training')
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_PREFS.join(' | ')}`, 'auto')
+    .option('--workers <n>', 'training processes at once (default: the number of cores); the results do not depend on it')
     .option('--baselines <list>', `portfolio baselines traded through the same account (${STRATEGY_NAMES.join(', ')}); "none" for none`, DEFAULT_BASELINES.join(','))
     .option('--baseline-overlays <list>', 'baselines also traded under each overlay\'s schedule and the zero-change control ("none" for none)', 'mvo')
+    .option('--strategy-options <json>', 'options per baseline as JSON, e.g. \'{"mvo":{"maxWeight":0.3,"cov":"sample"}}\' (the backtest\'s strategy options)')
     .option('--bootstrap-resamples <n>', 'resamples of every bootstrap in the report', '2000')
     .option('--bootstrap-seed <n>', 'seed of every bootstrap in the report', '0')
     .option('--block-length <days>', 'block length of the day bootstrap (default ⌈n^(1/3)⌉)')
@@ -740,8 +844,16 @@ export function registerCompareCommand(program: Command): void {
       });
       set('baselines', () => (o.baselines === 'none' ? [] : list('baselines', o.baselines!)));
       set('baselineOverlays', () => (o.baselineOverlays === 'none' ? [] : list('baseline-overlays', o.baselineOverlays!)));
+      if (o.strategyOptions !== undefined) {
+        try {
+          flags.strategyOptions = JSON.parse(o.strategyOptions);
+        } catch (e) {
+          throw new UserError(`--strategy-options: expected JSON, got "${o.strategyOptions}" (${(e as Error).message})`);
+        }
+      }
       set('bootstrapResamples', () => numberFlag('bootstrap-resamples', o.bootstrapResamples, { integer: true, min: 100 }));
       set('bootstrapSeed', () => numberFlag('bootstrap-seed', o.bootstrapSeed, { integer: true, min: 0 }));
+      if (o.workers !== undefined) flags.workers = numberFlag('workers', o.workers, { integer: true, min: 1 });
       if (o.blockLength !== undefined) flags.blockLength = numberFlag('block-length', o.blockLength, { integer: true, min: 1 });
       set('train', () => o.train);
       set('trade', () => o.trade);

@@ -199,7 +199,7 @@ describe('solveQp: verification and the quadprog fallback', () => {
         expectKkt(p, b, 1e-7);
         for (let j = 0; j < n; j++) expect(Math.abs(a.x[j] - b.x[j])).toBeLessThan(1e-6);
       }),
-      { numRuns: 80 },
+      { numRuns: 80, seed: 20240623 },
     );
   });
 });
