@@ -32,3 +32,4 @@ export {
   type EpisodePlan,
 } from './conditioning.ts';
 export { DEFAULT_OBS_STD_FLOOR, LEGACY_OBS_RULE, normalizeWith, ObsNormalizer, obsRuleOf, type ObsNormRule } from './normalize.ts';
+export * as portfolio from './portfolio/index.ts';

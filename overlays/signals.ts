@@ -20,9 +20,9 @@
  * where an answer came from (`cached`, written by older versions, is still accepted and ignored; whether an
  * answer was replayed is in the run's summary). LLM latencies are the live ones, kept by the cache.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { uniqueTempPath } from '../src/lock.ts';
+import { writeFileAtomic } from '../src/atomic.ts';
 import { SOURCE_NAMES } from './context/types.ts';
 import { isIsoDate } from './dates.ts';
 import { LABELS, LABEL_SCORES } from './labels.ts';
@@ -191,18 +191,5 @@ export function sortSignalsFile(path: string): void {
   const sorted = [...keyed].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.i - b.i));
   const out = sorted.map((k) => `${k.line}\n`).join('');
   if (out === text) return;
-  const tmp = uniqueTempPath(path);
-  const fd = openSync(tmp, 'wx');
-  try {
-    const bytes = Buffer.from(out, 'utf8');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  writeFileAtomic(path, out);
 }

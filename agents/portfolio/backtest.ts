@@ -55,6 +55,24 @@ export interface BacktestResult {
   endedBy: string;
 }
 
+// Frames are read-only once built: baselines over the same universe and period share one.
+const FRAMES = new Map<string, ReturnType<typeof buildUniverseFrame>>();
+function strategyFrame(u: Universe, start: string, end: string): ReturnType<typeof buildUniverseFrame> {
+  const key = JSON.stringify([u.name, u.source, u.tickers, start, end]);
+  let f = FRAMES.get(key);
+  if (!f) {
+    f = buildUniverseFrame(u, { start, end, requireFullHistory: false });
+    if (FRAMES.size >= 4) FRAMES.delete(FRAMES.keys().next().value!);
+    FRAMES.set(key, f);
+  }
+  return f;
+}
+
+/** Forgets the shared frames (benchmarks that time a whole run; tests that rewrite a data folder). */
+export function clearStrategyFrames(): void {
+  FRAMES.clear();
+}
+
 /** Estimation history a strategy needs before its first decision, in trading days. */
 function historyDays(o: BacktestConfig): number {
   return Math.max(o.window, o.lookback) + 5;
@@ -81,7 +99,7 @@ export function backtestStrategy(
     const est = (cfg.estimation ?? '2009-01-01:2018-12-31').split(':')[0];
     if (est < histStart) histStart = est;
   }
-  const uf = buildUniverseFrame(u, { start: histStart, end: trade.end, requireFullHistory: false });
+  const uf = strategyFrame(u, histStart, trade.end);
   const base = opts.baseEnv ?? { ...envConfig(cfg.preset), turbulenceThreshold: cfg.turbulence };
   if (u.periodsPerYear !== 252 && base.periodsPerYear === 252) base.periodsPerYear = u.periodsPerYear;
   const ex = executeStrategy(strategy, uf.frame, base, {

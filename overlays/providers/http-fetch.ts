@@ -123,6 +123,24 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
  * Wraps any `fetch` so that no response body longer than `maxBytes` is read (answers and error bodies
  * alike): the body is read up to the cap into memory, and a longer one rejects with ReplyTooLargeError.
  */
+/** Reads a body stream, refusing (and cancelling it) past `maxBytes`. */
+export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Buffer> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new ReplyTooLargeError(maxBytes, size);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
 export function withBodyCap(inner: typeof fetch, maxBytes: number): typeof fetch {
   const capped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const res = await inner(input, init);
@@ -132,20 +150,8 @@ export function withBodyCap(inner: typeof fetch, maxBytes: number): typeof fetch
       throw new ReplyTooLargeError(maxBytes, declared);
     }
     if (res.body === null) return res;
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new ReplyTooLargeError(maxBytes, size);
-      }
-      chunks.push(value);
-    }
-    return bufferedResponse(NULL_BODY_STATUSES.has(res.status) ? null : Buffer.concat(chunks), res.status, res.statusText, res.headers);
+    const body = await readStreamCapped(res.body, maxBytes);
+    return bufferedResponse(NULL_BODY_STATUSES.has(res.status) ? null : body, res.status, res.statusText, res.headers);
   };
   return capped as typeof fetch;
 }

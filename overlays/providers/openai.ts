@@ -15,7 +15,7 @@
  * A base URL that is not an http(s) URL is a configuration error when the transport is built.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { createHttpFetch, ReplyTooLargeError, withBodyCap } from './http-fetch.ts';
+import { createHttpFetch, readStreamCapped, ReplyTooLargeError, withBodyCap } from './http-fetch.ts';
 import { DEFAULT_BASE_URL, normalizeBaseUrl } from './endpoint.ts';
 import { ConcurrencyLimit } from './limit.ts';
 import { redactor, type Redact } from './redact.ts';
@@ -98,20 +98,7 @@ async function readCapped(response: Response, max: number): Promise<string> {
     if (bytes > max) throw new ReplyTooLargeError(max, bytes);
     return text;
   }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new ReplyTooLargeError(max, size);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readStreamCapped(response.body, max)).toString('utf8');
 }
 
 /** A token count as the endpoint reported it: a non-negative safe integer, or a problem. */

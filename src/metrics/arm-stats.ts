@@ -73,7 +73,11 @@ export interface ComparisonStats {
   pHolm: number;
   pSource: 'paired-t' | 'block-bootstrap';
   improvement: BootstrapCI;
-  /** Day block bootstrap of ΔSharpe (arm − base) on the seed-averaged daily returns, where one side is deterministic. */
+  /**
+   * Day block bootstrap of ΔSharpe (arm − base) on the seed-averaged daily returns, where one side is
+   * deterministic; `seedsExcludingZero` counts the seeds whose own day bootstrap (min(resamples, 500)
+   * resamples) excludes 0.
+   */
   block?: BlockBootstrapResult & { seedsExcludingZero: number; seeds: number };
   significant: boolean;
   sentence: string;
@@ -146,7 +150,7 @@ export function runStatistics(arms: readonly ArmInput[], comparisons: readonly C
       let excl = 0;
       const perSeed = A.deterministic && B.deterministic ? 1 : ra.length;
       for (let s = 0; s < perSeed; s++) {
-        const x = blockBootstrapDiff(ra[s], rb[s], 'sharpe', { resamples: Math.min(resamples, 1000), seed, periodsPerYear: ppy, blockLength: opts.blockLength });
+        const x = blockBootstrapDiff(ra[s], rb[s], 'sharpe', { resamples: Math.min(resamples, 500), seed, periodsPerYear: ppy, blockLength: opts.blockLength });
         if (x.lo > 0 || x.hi < 0) excl++;
       }
       block = { ...bb, seedsExcludingZero: excl, seeds: perSeed };
