@@ -17,10 +17,11 @@ import { formatIssues, onPolicyShape } from './config-common.ts';
 import { trainOnPolicy, type OnPolicyAlgorithm, type TrainOptions, type TrainResult } from './on-policy.ts';
 import { Adam, clipGradNorm, RMSprop } from './optim.ts';
 import { lossAndGrads } from './policy.ts';
+import { budgetIssues } from './ppo/config.ts';
 import { normalizeInPlace } from './ppo/update.ts';
 
 /** SB3's A2C defaults (lr 7e-4, n_steps 5, γ 0.99, λ 1, ent 0, vf 0.5, grad clip 0.5, RMSprop α 0.99 ε 1e-5). */
-export const A2cConfigSchema = z.strictObject({
+const A2cConfigObject = z.strictObject({
   ...onPolicyShape({
     totalTimesteps: 50_000,
     learningRate: 7e-4,
@@ -39,6 +40,11 @@ export const A2cConfigSchema = z.strictObject({
   rmspropEps: z.number().positive().default(1e-5).describe('RMSprop ε, added outside the square root (PyTorch).'),
   adamEps: z.number().positive().default(1e-5).describe('Adam ε when useRmsprop is false.'),
   normalizeAdvantage: z.boolean().default(false).describe('Normalise advantages over each rollout (SB3 A2C: off).'),
+});
+
+/** The A2C config; a budget or network past the caps of ppo/config.ts (`budgetIssues`) is refused naming the parameter. */
+export const A2cConfigSchema = A2cConfigObject.superRefine((cfg, ctx) => {
+  for (const i of budgetIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
 });
 
 export type A2cConfig = z.infer<typeof A2cConfigSchema>;

@@ -11,15 +11,26 @@
  * the legacy SB3 rule for checkpoints that predate it), clipped to the action bounds.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { EnvConfigSchema } from '../env/config.ts';
+import { PAPER_TICKERS } from '../src/data/build.ts';
+import { PAPER_INDICATORS } from '../src/data/indicators.ts';
 import type { AleaState } from '../src/rng.ts';
 import { decodeJson, encodeJson, writeFileAtomic } from './io.ts';
 import { ActorCritic, type NetConfig } from './networks.ts';
 import { normalizeWith, obsRuleOf, type RewardScalerState, type RunningMeanStdState } from './normalize.ts';
 import type { OptimizerState } from './optim.ts';
-import { CHECKPOINT_FILE } from './run-folder.ts';
+import { CHECKPOINT_FILE, CONFIG_FILE } from './run-folder.ts';
 
 export const CHECKPOINT_FORMAT = 'marginlab.checkpoint.v1';
+
+/** A checkpoint that cannot be used as it is: unreadable, inconsistent, or not matching its run's config. Names the file. */
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
 
 export interface Checkpoint {
   format: typeof CHECKPOINT_FORMAT;
@@ -61,10 +72,10 @@ export function saveCheckpoint(path: string, ck: Checkpoint): void {
 
 /** Accepts a run folder (reads its checkpoint.json) or a checkpoint file path. */
 export function resolveCheckpointPath(dirOrFile: string): string {
-  if (!existsSync(dirOrFile)) throw new Error(`checkpoint not found: ${dirOrFile} does not exist`);
+  if (!existsSync(dirOrFile)) throw new CheckpointError(`checkpoint not found: ${dirOrFile} does not exist`);
   if (statSync(dirOrFile).isDirectory()) {
     const p = join(dirOrFile, CHECKPOINT_FILE);
-    if (!existsSync(p)) throw new Error(`no checkpoint in ${dirOrFile} (expected ${CHECKPOINT_FILE}; was the run interrupted before its first checkpoint?)`);
+    if (!existsSync(p)) throw new CheckpointError(`no checkpoint in ${dirOrFile} (expected ${CHECKPOINT_FILE}; was the run interrupted before its first checkpoint?)`);
     return p;
   }
   return dirOrFile;
@@ -76,16 +87,87 @@ export function loadCheckpoint(dirOrFile: string): Checkpoint {
   try {
     ck = decodeJson(readFileSync(path, 'utf8')) as Checkpoint;
   } catch (e) {
-    throw new Error(`checkpoint ${path} is not readable JSON: ${(e as Error).message}`);
+    throw new CheckpointError(`checkpoint ${path} is not readable JSON: ${(e as Error).message}`);
   }
   if (ck?.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`checkpoint ${path} has format ${JSON.stringify(ck?.format)}, expected ${CHECKPOINT_FORMAT}`);
+    throw new CheckpointError(`checkpoint ${path} has format ${JSON.stringify(ck?.format)}, expected ${CHECKPOINT_FORMAT}`);
   }
-  const probe = new ActorCritic(ck.obsDim, ck.actDim, ck.net);
-  if (!(ck.params instanceof Float32Array) || ck.params.length !== probe.size) {
-    throw new Error(`checkpoint ${path}: params have ${ck.params?.length} values, the network (obs ${ck.obsDim}, act ${ck.actDim}, hidden ${ck.net.hidden}) needs ${probe.size}`);
-  }
+  checkShapes(ck, path);
   return ck;
+}
+
+/** The parts of a checkpoint agree with each other: weights, network shape, normaliser, action bounds. */
+function checkShapes(ck: Checkpoint, path: string): void {
+  const bad = (what: string) => new CheckpointError(`checkpoint ${path}: ${what}; the file is damaged or was assembled from different runs`);
+  const dim = (x: unknown) => Number.isInteger(x) && (x as number) >= 1;
+  if (!dim(ck.obsDim) || !dim(ck.actDim)) throw bad(`obsDim ${ck.obsDim} and actDim ${ck.actDim} must be positive integers`);
+  if (!ck.net || !Array.isArray(ck.net.hidden)) throw bad('it has no network shape ("net.hidden")');
+  const hidden = (ck.agentConfig as { hidden?: unknown } | undefined)?.hidden;
+  if (Array.isArray(hidden) && JSON.stringify(hidden) !== JSON.stringify(ck.net.hidden)) {
+    throw bad(`its agent config has hidden ${JSON.stringify(hidden)} but its network has hidden ${JSON.stringify(ck.net.hidden)}`);
+  }
+  const need = paramCount(ck.obsDim, ck.actDim, ck.net.hidden);
+  if (!(ck.params instanceof Float32Array) || ck.params.length !== need) {
+    throw new CheckpointError(`checkpoint ${path}: params have ${ck.params?.length} values, the network (obs ${ck.obsDim}, act ${ck.actDim}, hidden ${ck.net.hidden}) needs ${need}`);
+  }
+  for (const k of ['actionLow', 'actionHigh'] as const) {
+    if (ck[k]?.length !== ck.actDim) throw bad(`${k} has ${ck[k]?.length} values for ${ck.actDim} actions`);
+  }
+  const norm = ck.obsNorm;
+  if (norm) {
+    if (norm.mean?.length !== ck.obsDim || norm.var?.length !== ck.obsDim) throw bad(`the observation normaliser has ${norm.mean?.length} means and ${norm.var?.length} variances for ${ck.obsDim} observation values`);
+    const out = (norm.passthrough ?? []).find((i) => !(Number.isInteger(i) && i >= 0 && i < ck.obsDim));
+    if (out !== undefined) throw bad(`the normaliser passes slot ${out} through, outside the ${ck.obsDim} observation values`);
+  }
+}
+
+/** Floats in an ActorCritic (networks.ts): actor MLP + log-std + critic MLP, weights and biases. */
+export function paramCount(obsDim: number, actDim: number, hidden: readonly number[]): number {
+  const mlp = (out: number) => {
+    let n = 0;
+    let inDim = obsDim;
+    for (const h of hidden) {
+      n += inDim * h + h;
+      inDim = h;
+    }
+    return n + inDim * out + out;
+  };
+  return mlp(actDim) + actDim + mlp(1);
+}
+
+/**
+ * The observation and action sizes a run folder's config.json implies for the margin env: 6 + 2N + 8N
+ * (+2 with observeRatio) values and 2N actions, N = its tickers (the paper's 27 for runs that predate the
+ * list). Null when there is no config.json next to the checkpoint (a bare checkpoint file) or it says
+ * nothing about the env.
+ */
+function envShapeOfRun(checkpointPath: string): { obsDim: number; actDim: number; configPath: string; describe: string } | null {
+  const configPath = join(dirname(checkpointPath), CONFIG_FILE);
+  if (!existsSync(configPath)) return null;
+  let cfg: { env?: unknown; tickers?: unknown; universe?: unknown; run?: { universe?: unknown }; trainPeriod?: unknown };
+  try {
+    cfg = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`${configPath}: the run config next to checkpoint ${checkpointPath} is damaged: ${(e as Error).message}`);
+  }
+  if (!cfg || typeof cfg !== 'object') return null;
+  // Only a margin-env run (its env config parses as one) says what the weights must fit; other envs are not checked.
+  const env = EnvConfigSchema.safeParse(cfg.env);
+  if (!env.success) return null;
+  // Runs of `marginlab train` before the ticker list was recorded traded the paper's 27 (dow30).
+  const byTrain = cfg.run !== undefined || cfg.trainPeriod !== undefined;
+  const universe = cfg.universe ?? cfg.run?.universe ?? (byTrain ? 'dow30' : undefined);
+  const tickers = Array.isArray(cfg.tickers) ? cfg.tickers : universe === 'dow30' ? PAPER_TICKERS : null;
+  if (!tickers) return null;
+  const n = tickers.length;
+  const k = PAPER_INDICATORS.length;
+  const observeRatio = env.data.observeRatio;
+  return {
+    obsDim: 6 + 2 * n + k * n + (observeRatio ? 2 : 0),
+    actDim: 2 * n,
+    configPath,
+    describe: `${n} tickers, ${k} indicators, observeRatio ${observeRatio}`,
+  };
 }
 
 /** A deterministic evaluation policy. */
@@ -162,6 +244,15 @@ export interface LoadedPolicy extends Policy {
 export function loadPolicy(dirOrFile: string): LoadedPolicy {
   const path = resolveCheckpointPath(dirOrFile);
   const ck = loadCheckpoint(path);
+  // The weights must fit the env the run folder says they were trained on (its config.json).
+  const env = envShapeOfRun(path);
+  if (env && (env.obsDim !== ck.obsDim || env.actDim !== ck.actDim)) {
+    throw new CheckpointError(
+      `checkpoint ${path}: its weights take ${ck.obsDim} observation values and give ${ck.actDim} actions, but ${env.configPath} ` +
+        `describes an env with ${env.obsDim} and ${env.actDim} (${env.describe}): the env config does not match the weights; ` +
+        'use the config.json the run was trained with, or train again',
+    );
+  }
   const net = new ActorCritic(ck.obsDim, ck.actDim, ck.net);
   net.setParams(ck.params);
   const p = makePolicy(net, ck.obsNorm, ck.actionLow, ck.actionHigh);

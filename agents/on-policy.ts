@@ -35,13 +35,14 @@ import type { EpisodeSummary, VecEnv } from '../env/types.ts';
 import { boxSize } from '../env/spaces.ts';
 import { Rng, stream } from '../src/rng.ts';
 import { initBackend, type BackendPref } from './backend.ts';
-import { loadCheckpoint, makePolicy, saveCheckpoint, type Checkpoint, type Policy } from './checkpoint.ts';
+import { loadCheckpoint, makePolicy, paramCount, saveCheckpoint, type Checkpoint, type Policy } from './checkpoint.ts';
 import type { OnPolicyConfig } from './config-common.ts';
 import { ActorCritic, type NetConfig } from './networks.ts';
 import { checkObsRule, DEFAULT_OBS_STD_FLOOR, obsRuleOf, ObsNormalizer, RewardScaler, type ObsNormRule } from './normalize.ts';
 import { ratioSlotsOf } from './conditioning.ts';
 import type { Optimizer, OptimizerState } from './optim.ts';
 import { collectRollout, ingestObservations, RolloutBuffer, RolloutScratch, type RolloutState } from './ppo/rollout.ts';
+import { fmtCount, MAX_NETWORK_PARAMS } from './ppo/config.ts';
 import { createProgress, type ProgressMode } from './progress.ts';
 import { RunFolder } from './run-folder.ts';
 
@@ -164,6 +165,26 @@ export interface OnPolicyAlgorithm<C extends OnPolicyConfig> {
   makeUpdate(ctx: { cfg: C; net: ActorCritic; opt: Optimizer; buf: RolloutBuffer; shuffleRng: Rng }): (lr: number) => Omit<UpdateMetrics, 'update' | 'globalStep' | 'lr' | 'episodes' | 'episodeReturnMean' | 'episodeLengthMean' | 'explainedVariance' | 'std' | 'sps' | 'elapsed'>;
 }
 
+/** Floats one rollout buffer may hold (nSteps × numEnvs × (obsDim + actDim + 8)): 2.5e8 is 1 GB. */
+export const MAX_ROLLOUT_FLOATS = 2.5e8;
+
+/**
+ * Sizes that depend on the env, checked before anything is allocated: the networks (with the input layer
+ * obsDim × hidden[0]) against MAX_NETWORK_PARAMS, and the rollout buffer against MAX_ROLLOUT_FLOATS.
+ * Messages start "invalid PPO/A2C config" and name the parameter, as the config's own errors do.
+ */
+function checkAllocation(algo: 'ppo' | 'a2c', cfg: OnPolicyConfig, O: number, A: number, N: number): void {
+  const head = `invalid ${algo.toUpperCase()} config:\n  - `;
+  const params = paramCount(O, A, cfg.hidden);
+  if (params > MAX_NETWORK_PARAMS) {
+    throw new Error(`${head}hidden: ${JSON.stringify(cfg.hidden)} on this env (${O} observation values, ${A} actions) makes networks of ${fmtCount(params)} floats, above the cap of ${fmtCount(MAX_NETWORK_PARAMS)}: too large to allocate and train`);
+  }
+  const rollout = cfg.nSteps * N * (O + A + 8);
+  if (rollout > MAX_ROLLOUT_FLOATS) {
+    throw new Error(`${head}nSteps: ${cfg.nSteps} steps × ${N} env copies × ${O + A + 8} floats makes a rollout buffer of ${fmtCount(rollout)} floats, above the cap of ${fmtCount(MAX_ROLLOUT_FLOATS)} (1 GB): lower nSteps or numEnvs`);
+  }
+}
+
 export function netConfigOf(cfg: OnPolicyConfig): NetConfig {
   return { hidden: cfg.hidden, activation: cfg.activation, logStdInit: cfg.logStdInit, orthoInit: cfg.orthoInit };
 }
@@ -247,6 +268,7 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
     cfg = alg.parse(configInput);
   }
   alg.check?.(cfg, N);
+  checkAllocation(alg.algo, cfg, O, A, N);
   const backend = await initBackend(opts.backend ?? 'auto');
   log(`[${alg.algo}] backend: ${backend}`);
 

@@ -1,5 +1,5 @@
 import type { MarketFrame } from '../src/data/market-frame.ts';
-import type { RatioSchedule, RatioTarget, ReallocationEvent } from '../src/schedule.ts';
+import { DEFAULT_MAX_SHARE, DEFAULT_MIN_SHARE, firstLines, parseRatioSchedule, ScheduleError, schedulePeriodCheck, type RatioSchedule, type RatioTarget, type ReallocationEvent } from '../src/schedule.ts';
 import { Rng, stream, type AleaState } from '../src/rng.ts';
 import { envConfig, type EnvConfig, type EnvConfigInput, type PresetName } from './config.ts';
 import { MarginCore, type CoreCounters, type CoreState } from './core.ts';
@@ -139,6 +139,12 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   readonly actionSpace: Box;
   readonly core: MarginCore;
   hooks: EnvHooks = {};
+  /**
+   * Events of the ratio schedule that do not act in the current episode (set at reset, setSchedule and
+   * setState; see `schedulePeriodCheck`): dated before its first day or after its last trading day, or
+   * falling due on the same day as another. Empty when every event acts.
+   */
+  scheduleWarnings: string[] = [];
 
   private schedule: RatioSchedule | null;
   private readonly sharpe: RollingSharpe;
@@ -193,7 +199,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     this.actionSpace = box([this.actDim], -1, 1, 'float32');
     this.core = new MarginCore(this.n, this.cfg);
     this.sharpe = new RollingSharpe(this.cfg.sharpeWindow, this.cfg.periodsPerYear);
-    this.schedule = opts.schedule ?? null;
+    this.schedule = opts.schedule ? this.checkedSchedule(opts.schedule, 'MarginTradingEnv') : null;
     this.macdGate = this.cfg.macdTradableGate && frame.indicatorNames[0] === 'macd';
     ({ close: this.closeRows, indicators: this.indicatorRows } = rowViews(frame));
     this.reuseBuffer = opts.reuseObservation ? new Float64Array(this.obsDim) : null;
@@ -204,6 +210,8 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
 
   reset(args: { seed?: number; options?: ResetOptions } = {}): ResetResult<StepInfo> {
     const o = args.options ?? {};
+    // The schedule is validated before anything changes (the hot path never re-validates).
+    const given = o.schedule ? this.checkedSchedule(o.schedule, 'reset', false) : o.schedule;
     if (args.seed !== undefined) {
       this.rngSeed = args.seed;
       this.rng = stream(args.seed, 'env');
@@ -214,7 +222,14 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     if (!(this.start >= 0 && this.end < T && this.end > this.start)) {
       throw new Error(`reset: the episode [${this.frame.dates[this.start] ?? this.start} … ${this.frame.dates[this.end] ?? this.end}] must contain at least 2 frame days (frame: ${this.frame.dates[0]} … ${this.frame.dates[T - 1]})`);
     }
-    if (o.schedule !== undefined) this.schedule = o.schedule;
+    if (given) {
+      // A schedule handed over with the episode must act in it: one whose every event falls outside is refused.
+      const c = schedulePeriodCheck(given, this.frame.dates, this.start, this.end);
+      if (c.events > 0 && c.acting === 0) {
+        throw new ScheduleError(`reset: ratio schedule: none of its ${c.events} event(s) acts in the episode ${this.frame.dates[this.start]} … ${this.frame.dates[this.end - 1]}: ${firstLines(c.warnings.slice(1))}`);
+      }
+    }
+    if (given !== undefined) this.schedule = given;
     this.t = this.start;
     const prices = this.frame.close.subarray(this.t * this.n, (this.t + 1) * this.n);
     let share: number;
@@ -242,18 +257,41 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
 
   // --- control of the long-short ratio -------------------------------------------------------------
 
-  /** Move equity between the books now, at the current prices, to reach `longShare` (clipped to the schedule's bounds). */
+  /**
+   * Move equity between the books now, at the current prices, to reach `longShare`, which must lie within
+   * the schedule's bounds [minShare, maxShare] (default [0.1, 0.9]): a share outside is refused, not clipped.
+   */
   setLongShortRatio(longShare: number): { target: number; moved: number; forced: number } {
     if (this.done) throw new Error('setLongShortRatio: call reset() first');
-    const res = this.core.reallocate({ target: longShare }, this.schedule?.minShare ?? 0.1, this.schedule?.maxShare ?? 0.9);
+    const lo = this.schedule?.minShare ?? DEFAULT_MIN_SHARE;
+    const hi = this.schedule?.maxShare ?? DEFAULT_MAX_SHARE;
+    if (!(longShare >= lo && longShare <= hi)) {
+      throw new Error(`setLongShortRatio: long share ${longShare} is outside the bounds [minShare ${lo}, maxShare ${hi}]${this.schedule ? ' of the ratio schedule' : ' (the defaults)'}; it would be clipped`);
+    }
+    const res = this.core.reallocate({ target: longShare }, lo, hi);
     this.target = res.target;
     return res;
   }
 
-  /** Replace the ratio schedule between steps; events before the current day are ignored. */
+  /** Replace the ratio schedule between steps; events before the current day are ignored (listed in `scheduleWarnings`). */
   setSchedule(schedule: RatioSchedule | null): void {
-    this.schedule = schedule;
+    this.schedule = schedule ? this.checkedSchedule(schedule, 'setSchedule') : null;
     this.prepareSchedule();
+  }
+
+  /**
+   * The schedule through the one contract (src/schedule.ts `RatioScheduleSchema`), then against the
+   * frame: a schedule none of whose events acts on any trading day of the frame is refused.
+   */
+  private checkedSchedule(raw: RatioSchedule, where: string, againstFrame = true): RatioSchedule {
+    const s = parseRatioSchedule(raw, `${where}: ratio schedule`);
+    if (!againstFrame) return s;
+    const d = this.frame.dates;
+    const c = schedulePeriodCheck(s, d, 0, d.length - 1);
+    if (c.events > 0 && c.acting === 0) {
+      throw new ScheduleError(`${where}: ratio schedule: none of its ${c.events} event(s) acts on a trading day of the data (${d[0]} … ${d[d.length - 2]}): ${firstLines(c.warnings.slice(1))}`);
+    }
+    return s;
   }
 
   get currentDate(): string {
@@ -339,7 +377,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
         ev = this.reallocs[++this.nextRealloc];
       }
       this.nextRealloc++;
-      reallocation = core.reallocate({ target: ev.target, change: ev.change }, this.schedule?.minShare ?? 0.1, this.schedule?.maxShare ?? 0.9);
+      reallocation = core.reallocate({ target: ev.target, change: ev.change }, this.schedule?.minShare ?? DEFAULT_MIN_SHARE, this.schedule?.maxShare ?? DEFAULT_MAX_SHARE);
       this.target = reallocation.target;
       if (cfg.reallocationStartsSegment) {
         // interaction_llm_rl.py re-creates the env at each boundary: day counter, Sharpe window and turbulence restart.
@@ -489,20 +527,16 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   private prepareSchedule(): void {
     const s = this.schedule;
     const today = this.frame.dates[this.t];
+    // The schedule was validated when it was set (checkedSchedule): here it is only ordered.
     this.reallocs = s ? [...s.reallocations].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)) : [];
-    for (const ev of this.reallocs) {
-      if ((ev.target === undefined) === (ev.change === undefined)) throw new Error(`ratio schedule: the reallocation on ${ev.date} needs exactly one of "target" or "change"`);
-      if (ev.target !== undefined && !(ev.target >= 0 && ev.target <= 1)) throw new Error(`ratio schedule: target ${ev.target} on ${ev.date} is outside [0, 1]`);
-    }
     this.nextRealloc = 0;
     // Events strictly before the episode's first day are ignored; one on the first day applies before the first trade.
     while (this.nextRealloc < this.reallocs.length && this.reallocs[this.nextRealloc].date < today) this.nextRealloc++;
     this.targetIdx = 0;
     this.targets = [];
-    if (s) {
-      for (const tg of s.targets) if (!(tg.longShare >= 0 && tg.longShare <= 1)) throw new Error(`ratio schedule: target long share ${tg.longShare} on ${tg.date} is outside [0, 1]`);
-      this.targets = [...s.targets].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-    }
+    if (s) this.targets = [...s.targets].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+    // Events that will not act from today to the episode's last trading day (none before the first reset).
+    this.scheduleWarnings = s && this.end > this.t ? schedulePeriodCheck(s, this.frame.dates, this.t, this.end).warnings : [];
     this.advanceTargets();
   }
 

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BUNDLED_DATA_DIR, verifyBundledData } from '../src/data/checksums.ts';
 import { isIsoDate } from '../src/data/csv.ts';
 
 /** An error caused by the user's input (a flag, a file): printed as one line, without a stack trace. */
@@ -56,4 +58,61 @@ export async function withInterrupt<T>(message: string, work: (signal: AbortSign
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/**
+ * Verifies the bundled data folder against its SHA256SUMS (src/data/checksums.ts; hashed once per
+ * process) before a command reads it, so a corrupted or missing file is refused naming the file, in every
+ * command. Returns `{file: sha256}` for manifests.
+ */
+export function checkBundledData(dataDir: string = BUNDLED_DATA_DIR): Record<string, string> {
+  try {
+    return verifyBundledData(dataDir);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+/**
+ * Reads a JSON file the program wrote (a run folder's config.json…); a missing, truncated or invalid file is
+ * a UserError naming the file and saying what it is.
+ */
+export function readJsonFile(path: string, what = 'JSON file'): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`${path}: cannot read the ${what}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const hint = text.trim() === '' ? 'it is empty' : `not valid JSON (${(e as Error).message})`;
+    throw new UserError(`${path}: the ${what} is damaged: ${hint}; restore it, or train the run again`);
+  }
+}
+
+/**
+ * Makes sure an output folder exists (created with its parents, as `train` does for its run folder);
+ * a path that exists as a file is a UserError naming the flag.
+ */
+export function ensureOutputDir(dir: string, flag = '--out'): string {
+  checkOutputDir(dir, flag);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UserError(`${flag} ${dir}: cannot create the output folder: ${(e as Error).message}`);
+  }
+  return dir;
+}
+
+/** Refuses, before any work, an output folder that exists as a file (nothing is created). */
+export function checkOutputDir(dir: string, flag = '--out'): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${flag} ${dir}: exists and is not a folder`);
+}
+
+/** Makes sure the folder a file is written into exists (e.g. the parent of `forecast --out FILE`). */
+export function ensureParentDir(file: string, flag = '--out'): string {
+  ensureOutputDir(dirname(file) || '.', flag);
+  return file;
 }

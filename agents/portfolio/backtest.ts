@@ -15,7 +15,7 @@ import { codeVersion, packageVersions } from '../run-folder.ts';
 import { envConfig, type EnvConfig } from '../../env/config.ts';
 import { addDays } from '../../src/dates.ts';
 import { parseDateRange } from '../../src/data/panel.ts';
-import { benchmarkSeries, buildUniverseFrame, resolveUniverse, type Universe } from '../../src/data/universe.ts';
+import { benchmarkSeries, buildUniverseFrame, resolveUniverse, riskRuleFor, type Universe } from '../../src/data/universe.ts';
 import { perfStats, type PerfStats } from '../../src/metrics/perf.ts';
 import { tradingStats, type TradingStats } from '../../src/metrics/trading.ts';
 import { lineChartSvg, stackedAreaSvg } from '../../src/report/svg.ts';
@@ -100,8 +100,9 @@ export function backtestStrategy(
     if (est < histStart) histStart = est;
   }
   const uf = strategyFrame(u, histStart, trade.end);
-  const base = opts.baseEnv ?? { ...envConfig(cfg.preset), turbulenceThreshold: cfg.turbulence };
-  if (u.periodsPerYear !== 252 && base.periodsPerYear === 252) base.periodsPerYear = u.periodsPerYear;
+  // The universe's own calendar for the reward's rolling Sharpe, and its VIX policy (no VIX on crypto: the rule is off, noted).
+  const risk = riskRuleFor(u, { ...(opts.baseEnv ?? { ...envConfig(cfg.preset), turbulenceThreshold: cfg.turbulence }) }, undefined);
+  const base = { ...risk.rule, periodsPerYear: u.periodsPerYear };
   const ex = executeStrategy(strategy, uf.frame, base, {
     start: trade.start,
     end: trade.end,
@@ -126,7 +127,7 @@ export function backtestStrategy(
     slippage: ex.counters.slippageCost,
   };
   const bench = benchmarkSeries(u, dates, equity[0]);
-  const notes = [...ex.notes, ...(strategy.notes ?? [])];
+  const notes = [...(risk.note ? [risk.note] : []), ...ex.notes, ...(strategy.notes ?? [])];
   if (uf.excluded.length) notes.push(...uf.excluded.map((e) => `${e.ticker} excluded: ${e.reason}`));
   for (const [t, d] of Object.entries(uf.firstDate)) if (d > trade.start && d <= trade.end) notes.push(`${t} starts trading on ${d}, inside the trade period: it enters once its history covers the estimation window`);
   if (ex.endedBy !== 'end_of_data') notes.push(`the episode ended early on ${last.date} (${ex.endedBy})`);

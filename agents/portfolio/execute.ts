@@ -155,7 +155,7 @@ export function executeStrategy(strategy: Strategy, frame: MarketFrame, base: En
       let note: string | undefined;
       try {
         w = strategy.decide({ date: dates[d], history, previous: current, sectorOf: opts.sectorOf, periodsPerYear: opts.periodsPerYear ?? cfg.periodsPerYear });
-        checkWeights(w, n, strategy.name, dates[d], history);
+        checkWeights(w, n, strategy.name, dates[d], history, strategy.design);
       } catch (e) {
         const policy = opts.onFailure ?? 'error';
         const msg = (e as Error).message;
@@ -199,14 +199,19 @@ export function equalWeights(history: PointInTimeHistory, long = 1): Weights {
   return w;
 }
 
-function checkWeights(w: Weights, n: number, name: string, date: string, history: PointInTimeHistory): void {
+function checkWeights(w: Weights, n: number, name: string, date: string, history: PointInTimeHistory, design: BookDesign): void {
   if (w.length !== n) throw new StrategyError(`${name} returned ${w.length} weights for ${n} tickers on ${date}`, date);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(w[i])) throw new StrategyError(`${name} returned a non-finite weight for ${history.tickers[i]} on ${date}`, date);
     if (w[i] !== 0 && !history.isAvailable(history.t, i)) throw new StrategyError(`${name} gave ${history.tickers[i]} weight ${w[i]} on ${date}, before it trades`, date);
   }
+  // The account is set up for the strategy's declared design: weights beyond it would be cut silently.
   const e = exposures(w);
-  if (e.long > 1e6 || e.short > 1e6) throw new StrategyError(`${name} returned exposures long ${e.long}, short ${e.short} on ${date}`, date);
+  const tol = 1e-6;
+  if (e.short > tol && design.short === 0) throw new StrategyError(`${name} returned short weights (short exposure ${e.short}) on ${date}, but declares a long-only design`, date);
+  if (e.long > design.long * (1 + tol) + tol || e.short > design.short * (1 + tol) + tol) {
+    throw new StrategyError(`${name} returned exposures long ${e.long}, short ${e.short} on ${date}, beyond its declared design (long ${design.long}, short ${design.short})`, date);
+  }
 }
 
 function firstOnOrAfter(dates: readonly string[], d: string): number {

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { BacktestSchema, runBacktest } from '../../agents/portfolio/backtest.ts';
 import { withPreset } from '../../agents/portfolio/strategies.ts';
 import { StrategyError } from '../../agents/portfolio/strategy.ts';
-import { loadRatioSchedule } from '../../src/schedule.ts';
-import { UserError } from '../errors.ts';
+import { parseDateRange } from '../../src/data/panel.ts';
+import { eventsInRange, loadRatioSchedule, ScheduleError, schedulePeriodCheck, type RatioSchedule } from '../../src/schedule.ts';
+import { checkBundledData, checkOutputDir, UserError } from '../errors.ts';
 import { addSchemaOptions, parseSchemaOptions } from '../schema-flags.ts';
 
 export function registerBacktestCommand(program: Command): void {
@@ -40,20 +41,34 @@ export function registerBacktestCommand(program: Command): void {
         }
       }
       const cfg = parseSchemaOptions(BacktestSchema, o, c, extra, (raw) => withPreset(String(raw.strategy ?? ''), raw));
-      let schedule = null;
+      let schedule: RatioSchedule | null = null;
       if (typeof o.ratioSchedule === 'string') {
         try {
           schedule = loadRatioSchedule(o.ratioSchedule);
         } catch (e) {
           throw new UserError(`--ratio-schedule ${(e as Error).message}`);
         }
+        // Before any work: a schedule with no event dated inside the trade period would do nothing.
+        let trade;
+        try {
+          trade = parseDateRange(cfg.trade, '--trade');
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+        const events = schedule.reallocations.length + schedule.targets.length;
+        if (events > 0 && eventsInRange(schedule, trade.start, trade.end) === 0) {
+          throw new UserError(`--ratio-schedule ${o.ratioSchedule}: none of its ${events} event(s) is dated inside the trade period ${trade.start} … ${trade.end}: it would do nothing`);
+        }
       }
+      checkBundledData(); // the backtest reads the bundled data (prices, VIX, benchmark): refuse a corrupted bundle, naming the file
+      checkOutputDir(cfg.out); // runBacktest creates it (with its parents) once the run succeeds
       const t0 = Date.now();
       let res;
       try {
         res = runBacktest(cfg, { schedule, log: (s) => process.stderr.write(`[backtest] ${s}\n`) });
       } catch (e) {
         if (e instanceof StrategyError) throw new UserError(e.message);
+        if (e instanceof ScheduleError) throw new UserError(`--ratio-schedule ${o.ratioSchedule}: ${e.message}`);
         throw e;
       }
       const m = res.metrics;
@@ -63,6 +78,8 @@ export function registerBacktestCommand(program: Command): void {
       console.log(`  return ${pct(m.cumulativeReturns)}  annual ${pct(m.annualReturn)}  vol ${pct(m.annualVolatility)}  Sharpe ${m.sharpeRatio.toFixed(3)}  max drawdown ${pct(m.maxDrawdown)}  turnover ${m.annualTurnover?.toFixed(2) ?? 'n/a'}/yr  fees $${Math.round(m.costs).toLocaleString('en-US')}`);
       console.log(`  ${res.benchmark.name}: return ${pct(res.benchmark.metrics.cumulativeReturns)}  Sharpe ${res.benchmark.metrics.sharpeRatio.toFixed(3)}`);
       for (const n of res.notes) console.log(`note: ${n}`);
+      // Events of the schedule that never act in the trade period (ignored, never firing, overridden).
+      if (schedule) for (const w of schedulePeriodCheck(schedule, res.rows.map((r) => r.date)).warnings) console.error(`warning: --ratio-schedule ${o.ratioSchedule}: ${w}`);
       console.log(`run folder: ${res.out} (weights.csv, account.csv, metrics.json, report.html) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
 }

@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
 import { backtestConfig, BacktestSchema, backtestStrategy, weightsCsv } from '../../agents/portfolio/backtest.ts';
 import { STRATEGY_NAMES, withPreset } from '../../agents/portfolio/strategies.ts';
-import { resolveUniverse, riskRuleFor } from '../../src/data/universe.ts';
+import { riskRuleFor } from '../../src/data/universe.ts';
 import { runStatistics, type ComparisonSpec, type RunStats } from '../../src/metrics/arm-stats.ts';
 import { parseSeedList } from '../../src/metrics/seeds.ts';
 import { dailyRowsToCsv, evaluateEpisode, type DailyRow } from '../../agents/evaluate.ts';

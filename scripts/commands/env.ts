@@ -4,7 +4,7 @@ import { MarginTradingEnv } from '../../env/margin-env.ts';
 import { replayFile } from '../../env/replay.ts';
 import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
 import { stream } from '../../src/rng.ts';
-import { dateFlag, numberFlag, UserError } from '../errors.ts';
+import { checkBundledData, dateFlag, numberFlag, UserError } from '../errors.ts';
 
 export function registerEnvCommands(program: Command): void {
   const env = program.command('env').description('the margin-trading environment: exact replays and quick rollouts');
@@ -57,7 +57,13 @@ export function registerEnvCommands(program: Command): void {
       const hmax = numberFlag('hmax', o.hmax, { integer: true, min: 1 });
       const longShare = numberFlag('long-share', o.longShare, { min: 0.01, max: 0.99 });
       const turbulence = numberFlag('turbulence', o.turbulence);
-      const frame = buildMarketFrame({ start, end, tickers: PAPER_TICKERS });
+      checkBundledData(); // the rollout reads the bundled Dow file: refuse a corrupted bundle, naming the file
+      let frame;
+      try {
+        frame = buildMarketFrame({ start, end, tickers: PAPER_TICKERS });
+      } catch (e) {
+        throw new UserError(`--start ${start} --end ${end}: ${(e as Error).message}`);
+      }
       const cfg = envConfig(o.preset as PresetName, {
         ...(hmax !== undefined ? { hmax } : {}),
         ...(turbulence !== undefined ? { turbulenceThreshold: turbulence } : {}),

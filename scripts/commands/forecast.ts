@@ -18,6 +18,7 @@
  * run (credentials, unknown model, replay miss); 75 another run holds the signals file; 130 / 143
  * interrupted by SIGINT / SIGTERM (records written are kept).
  */
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -40,6 +41,7 @@ import { redactor } from '../../overlays/providers/redact.ts';
 import { labelOrderRobustness, shuffledLabelOrders } from '../../overlays/robustness.ts';
 import { runForecasts, type ForecastRunSummary } from '../../overlays/run.ts';
 import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
+import { CHECKSUM_FILE, verifyBundledData } from '../../src/data/checksums.ts';
 import { LOCKED_EXIT_CODE, LockedError } from '../../src/lock.ts';
 
 export { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
@@ -302,6 +304,8 @@ function redactedIo(io: CommandIo): CommandIo {
 
 export async function forecastCommand(o: ForecastCommandOptions, rawIo: CommandIo = processIo): Promise<number> {
   const io = redactedIo(rawIo);
+  // The bundled data (or a --data-dir copy with its SHA256SUMS) is verified, once per process, before it is read.
+  if (o.dataDir === undefined || existsSync(join(o.dataDir, CHECKSUM_FILE))) verifyBundledData(o.dataDir);
   const data = new BundledSources({ dataDir: o.dataDir, newsFile: o.news });
   if (o.dryRun) {
     dryRun(o, data, io);

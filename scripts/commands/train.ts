@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -14,9 +14,9 @@ import { verifyBundledData } from '../../src/data/checksums.ts';
 import { parseDateRange } from '../../src/data/panel.ts';
 import { perfStats } from '../../src/metrics/perf.ts';
 import { tradingStats } from '../../src/metrics/trading.ts';
-import { loadRatioSchedule, type RatioSchedule } from '../../src/schedule.ts';
+import { loadRatioSchedule, ScheduleError, schedulePeriodCheck, type RatioSchedule } from '../../src/schedule.ts';
 import { acquireLock } from '../../src/lock.ts';
-import { numberFlag, readConfigFile, UserError, withInterrupt } from '../errors.ts';
+import { checkBundledData, checkOutputDir, ensureOutputDir, numberFlag, readConfigFile, readJsonFile, UserError, withInterrupt } from '../errors.ts';
 
 /**
  * Presets of a training run: `paper` and `realistic` name the env preset (algorithm defaults: SB3's);
@@ -73,7 +73,7 @@ export function trainEnvConfig(run: TrainRun): EnvConfig {
 function resumedRun(given: TrainRun, out: string): { run: TrainRun; agent?: Record<string, unknown> } {
   const path = join(out, 'config.json');
   if (!existsSync(path)) return { run: given }; // the driver reports the missing run folder
-  const stored = JSON.parse(readFileSync(path, 'utf8')) as { run?: unknown; agent?: Record<string, unknown> };
+  const stored = readJsonFile(path, 'run config') as { run?: unknown; agent?: Record<string, unknown> };
   // With --timesteps: the stored agent config with a new total (the driver allows only that to change).
   const agent = given.timesteps !== undefined && stored.agent ? { ...stored.agent, totalTimesteps: given.timesteps } : undefined;
   if (stored.run === undefined) return { run: given, agent };
@@ -239,7 +239,7 @@ export function universeEnvConfig(cfg: EnvConfig, universe: Universe, overrides:
 export function runUniverse(dir: string): { universe: string; tickers: string[] | undefined } {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new UserError(`--checkpoint ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
-  const cfg = JSON.parse(readFileSync(path, 'utf8')) as { universe?: string; tickers?: string[]; run?: { universe?: string } };
+  const cfg = readJsonFile(path, 'run config') as { universe?: string; tickers?: string[]; run?: { universe?: string } };
   return { universe: cfg.universe ?? cfg.run?.universe ?? 'dow30', tickers: cfg.tickers };
 }
 
@@ -247,7 +247,7 @@ export function runUniverse(dir: string): { universe: string; tickers: string[] 
 export function runEnvConfig(dir: string): EnvConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new UserError(`--checkpoint ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
-  const cfg = JSON.parse(readFileSync(path, 'utf8')) as { env?: unknown };
+  const cfg = readJsonFile(path, 'run config') as { env?: unknown };
   const r = EnvConfigSchema.safeParse(cfg.env ?? {});
   if (!r.success) throw new UserError(`${path}: field "env": ${r.error.issues[0].message}`);
   return r.data;
@@ -339,9 +339,19 @@ export function registerTrainCommands(program: Command): void {
       const range = parseRangeFlag('trade', o.trade);
       const turbulence = o.turbulence === 'off' ? null : numberFlag('turbulence', o.turbulence)!;
       const schedule = o.ratioSchedule ? loadScheduleFlag(o.ratioSchedule) : null;
-      const res = await evaluateRun(o.checkpoint, range, { schedule, turbulence, backend: o.backend as BackendPref, universe: o.universe });
-      const out = o.out ?? join(o.checkpoint, `eval-${range.start}_${range.end}`);
-      mkdirSync(out, { recursive: true });
+      checkBundledData(); // evaluation reads the bundled data: refuse a corrupted bundle, naming the file
+      if (o.out) checkOutputDir(o.out);
+      let res;
+      try {
+        res = await evaluateRun(o.checkpoint, range, { schedule, turbulence, backend: o.backend as BackendPref, universe: o.universe });
+      } catch (e) {
+        if (e instanceof ScheduleError) throw new UserError(`--ratio-schedule ${o.ratioSchedule}: ${e.message}`);
+        if ((e as Error).name === 'CheckpointError') throw new UserError(`--checkpoint ${o.checkpoint}: ${(e as Error).message}`);
+        throw e;
+      }
+      // Events of the schedule that never act in the trade period (ignored, never firing, overridden).
+      if (schedule) res.summary.warnings.push(...schedulePeriodCheck(schedule, res.rows.map((r) => r.date)).warnings.map((w) => `--ratio-schedule ${o.ratioSchedule}: ${w}`));
+      const out = ensureOutputDir(o.out ?? join(o.checkpoint, `eval-${range.start}_${range.end}`));
       writeFileAtomic(join(out, 'metrics.json'), JSON.stringify(res.summary, null, 2) + '\n');
       writeFileAtomic(join(out, 'account.csv'), res.csv);
       for (const w of res.summary.warnings) console.error(`warning: ${w}`);
@@ -364,7 +374,7 @@ export async function evaluateRun(dir: string, range: { start: string; end: stri
   await initBackend(opts.backend ?? 'auto');
   const policy = loadPolicy(dir);
   const trained = runUniverse(dir);
-  const trainedOn = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { trainPeriod?: { start: string; end: string } }).trainPeriod;
+  const trainedOn = (readJsonFile(join(dir, 'config.json'), 'run config') as { trainPeriod?: { start: string; end: string } }).trainPeriod;
   const warnings: string[] = [];
   if (trainedOn && range.start <= trainedOn.end && range.end >= trainedOn.start) {
     warnings.push(`in-sample: the trade period ${range.start} … ${range.end} overlaps the agent's training period ${trainedOn.start} … ${trainedOn.end}; these metrics are not an out-of-sample evaluation`);

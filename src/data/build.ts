@@ -4,7 +4,7 @@ import { BUNDLED_DATA_DIR } from './checksums.ts';
 import { loadLongSeriesCsv, loadOhlcvCsv, type LongSeriesTable, type OhlcvTable } from './csv.ts';
 import { computeIndicators, PAPER_INDICATORS } from './indicators.ts';
 import type { MarketFrame } from './market-frame.ts';
-import { buildPanel, dateRowRange, type GapPolicy } from './panel.ts';
+import { buildPanel, dateRowRange, type Coverage, type GapPolicy } from './panel.ts';
 import { closeSeries, longSeries, spliceVix, turbulenceIndex, valuesOn, type DailySeries } from './risk.ts';
 
 export { BUNDLED_DATA_DIR } from './checksums.ts';
@@ -90,9 +90,10 @@ export function buildMarketFrame({
 }: BuildFrameOptions): MarketFrame {
   const table = cachedOhlcv(dataFile(dataDir, 'stocks'));
   const selected = [...tickers];
-  const calendar = historyCalendar(table, selected, start, end);
+  const { calendar, coverage } = historyCalendar(table, selected, start, end);
   const panel = buildPanel(table, { tickers: selected, calendar, gapPolicy });
-  const { first, last } = dateRowRange(panel.dates, start, end);
+  // The calendar stops at `end`: a range outside the data is reported with the file's own coverage.
+  const { first, last } = dateRowRange(panel.dates, start, end, coverage);
   const N = selected.length;
   const K = indicators.length;
   const allIndicators = computeIndicators(panel, indicators);
@@ -110,15 +111,19 @@ export function buildMarketFrame({
 }
 
 /**
- * Trading dates from the first day every selected ticker has a row, to `end`. A range that starts
- * before a late listing (V in 2008-03, DOW in 2019-03) is refused rather than silently shortened.
+ * Trading dates from the first day every selected ticker has a row, to `end`, and what the file covers
+ * for these tickers (that first day to their last row). A range that starts before a late listing (V in
+ * 2008-03, DOW in 2019-03) is refused rather than silently shortened.
  */
-function historyCalendar(table: OhlcvTable, tickers: string[], start: string, end: string): string[] {
+function historyCalendar(table: OhlcvTable, tickers: string[], start: string, end: string): { calendar: string[]; coverage: Coverage } {
   const wanted = new Set(tickers);
   const firstDate = new Map<string, string>();
+  let lastDate = '';
   for (let r = 0; r < table.date.length; r++) {
     const t = table.ticker[r];
-    if (wanted.has(t) && !firstDate.has(t)) firstDate.set(t, table.date[r]);
+    if (!wanted.has(t)) continue;
+    if (!firstDate.has(t)) firstDate.set(t, table.date[r]);
+    if (table.date[r] > lastDate) lastDate = table.date[r];
   }
   const missing = tickers.filter((t) => !firstDate.has(t));
   if (missing.length > 0) {
@@ -138,7 +143,7 @@ function historyCalendar(table: OhlcvTable, tickers: string[], start: string, en
   if (earlier) {
     throw new Error(`${latest} has no data before ${historyStart}; start on or after ${historyStart}, or leave ${latest} out`);
   }
-  return [...dates].sort();
+  return { calendar: [...dates].sort(), coverage: { first: historyStart, last: lastDate, source: table.source } };
 }
 
 /** ^VIX close from the index file, continued with FRED VIXCLS after the index file ends (see spliceVix). */

@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { isIsoDate } from '../dates.ts';
+import { checkListedFile } from './checksums.ts';
 
 export { isIsoDate };
 
@@ -44,7 +45,33 @@ export interface OhlcvTable {
   low: Float64Array;
   close: Float64Array;
   volume: Float64Array;
+  /** Plausibility warnings of the loader (implausible jumps, open or close outside the day's range), in file order. */
+  warnings?: string[];
 }
+
+/**
+ * A day-over-day close ratio beyond this factor (up or down) is reported as implausible: a warning naming
+ * file, line, ticker and date, since a researcher may mean it (a crash, a coin), but it is far more often an
+ * unadjusted split (5:1 and up) or a unit slip (cents for dollars). The bundled files stay well inside it:
+ * their largest moves are ^VIX ×2.16 (2018-02-05), BNB-USD ×1.70 and ETH-USD ×0.58; the Dow file is
+ * split-adjusted (largest ×1.35).
+ */
+export const PRICE_JUMP_FACTOR = 5;
+
+/** Receives the loaders' plausibility warnings (one line each, naming the file). */
+export type DataWarningSink = (message: string) => void;
+const stderrSink: DataWarningSink = (m) => void process.stderr.write(`warning: ${m}\n`);
+let warningSink: DataWarningSink = stderrSink;
+
+/** Where plausibility warnings go (default: stderr as `warning: …`); null restores the default. Returns the previous sink. */
+export function setDataWarningSink(sink: DataWarningSink | null): DataWarningSink {
+  const previous = warningSink;
+  warningSink = sink ?? stderrSink;
+  return previous;
+}
+
+/** Warnings reported one by one per file; the rest are counted in one line (all stay in `table.warnings`). */
+const WARNINGS_SHOWN = 5;
 
 /** Long-format series (e.g. FRED: `date,series_id,frequency,value`), columnar, in file order. */
 export interface LongSeriesTable {
@@ -60,6 +87,8 @@ export const LONG_SERIES_COLUMNS = ['date', 'series_id', 'value'] as const;
 /** Reads a text file, gunzipping it when it is gzip (by magic bytes, so a renamed file still works). */
 export function readTextFile(path: string): string {
   const bytes = readFileSync(path);
+  // A file listed in a SHA256SUMS (the bundled data) must match it: corruption is refused, naming the file.
+  checkListedFile(path, bytes);
   const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   return (gzipped ? gunzipSync(bytes) : bytes).toString('utf8');
 }
@@ -174,9 +203,14 @@ function rowError(name: string, line: number, error: z.ZodError, raw: Record<str
 /**
  * Loads daily bars in long format: `date,ticker,open,high,low,close,volume[,extra…]`.
  * Rejects (with file:line and column): a missing required column, a non-numeric or non-positive price,
- * a negative volume, an impossible date, a duplicate (date, ticker), and dates that go backwards.
+ * a negative volume, an impossible date, a duplicate (date, ticker), dates that go backwards, and a high
+ * below the low. Warns (file:line, ticker, date; `table.warnings` and the warning sink): a close more than
+ * `jumpFactor` (PRICE_JUMP_FACTOR) times, or less than 1/jumpFactor of, the ticker's previous close, and an
+ * open or close outside the day's [low, high].
  */
-export function loadOhlcvCsv(source: CsvSource): OhlcvTable {
+export function loadOhlcvCsv(source: CsvSource, opts: { jumpFactor?: number } = {}): OhlcvTable {
+  const jump = opts.jumpFactor ?? PRICE_JUMP_FACTOR;
+  if (!(jump > 1)) throw new Error(`loadOhlcvCsv: jumpFactor must be > 1, got ${jump}`);
   const { name, at, records, lineOf } = readRecords(source, OHLCV_COLUMNS);
   const n = records.length - 1;
   const table: OhlcvTable = {
@@ -193,6 +227,8 @@ export function loadOhlcvCsv(source: CsvSource): OhlcvTable {
   let prevDate = '';
   // Rows are sorted by date, so duplicates can only occur within one date's block (record index by ticker).
   let seenToday = new Map<string, number>();
+  const warnings: string[] = [];
+  const previous = new Map<string, { close: number; date: string }>();
   for (let r = 0; r < n; r++) {
     const record = records[r + 1];
     const raw = {
@@ -219,6 +255,27 @@ export function loadOhlcvCsv(source: CsvSource): OhlcvTable {
       throw new DataError(name, lineOf(r + 1), 'ticker', `one row per (date, ticker); ${row.date} ${row.ticker} is already on line ${lineOf(first)}`, row.ticker);
     }
     seenToday.set(row.ticker, r + 1);
+    if (row.high < row.low) {
+      throw new DataError(name, lineOf(r + 1), 'high', `a high ≥ the low (${row.ticker} on ${row.date} has low ${raw.low})`, raw.high);
+    }
+    const slack = 1e-6 * row.high;
+    for (const col of ['open', 'close'] as const) {
+      if (row[col] > row.high + slack || row[col] < row.low - slack) {
+        warnings.push(`${name}:${lineOf(r + 1)}: ${row.ticker} on ${row.date}: ${col} ${raw[col]} is outside the day's range [low ${raw.low}, high ${raw.high}]`);
+      }
+    }
+    const prev = previous.get(row.ticker);
+    if (prev) {
+      const ratio = row.close / prev.close;
+      if (ratio > jump || ratio < 1 / jump) {
+        const move = ratio > 1 ? `${ratio.toFixed(1)}× its previous close` : `1/${(1 / ratio).toFixed(1)} of its previous close`;
+        warnings.push(
+          `${name}:${lineOf(r + 1)}: ${row.ticker} on ${row.date}: close ${raw.close} is ${move} ${prev.close} (${prev.date}), an implausible jump ` +
+            `(beyond ×${jump} or ÷${jump}); check for an unadjusted split or a unit slip, or ignore this if the move is real`,
+        );
+      }
+    }
+    previous.set(row.ticker, { close: row.close, date: row.date });
     table.date[r] = row.date;
     table.ticker[r] = row.ticker;
     table.open[r] = row.open;
@@ -226,6 +283,11 @@ export function loadOhlcvCsv(source: CsvSource): OhlcvTable {
     table.low[r] = row.low;
     table.close[r] = row.close;
     table.volume[r] = row.volume;
+  }
+  if (warnings.length) {
+    table.warnings = warnings;
+    warnings.slice(0, WARNINGS_SHOWN).forEach((w) => warningSink(w));
+    if (warnings.length > WARNINGS_SHOWN) warningSink(`${name}: ${warnings.length - WARNINGS_SHOWN} more implausible price(s) like these (${warnings.length} in all)`);
   }
   return table;
 }

@@ -191,11 +191,32 @@ export function selectTickers(panel: Panel, tickers: string[]): Panel {
   return out;
 }
 
+/** What a data set covers, for messages: its first and last date and where it comes from. */
+export interface Coverage {
+  first: string;
+  last: string;
+  /** The file (or series) it comes from. */
+  source?: string;
+}
+
+/**
+ * The error text for a range without a trading date: the data's OWN coverage (the file's, not that of
+ * the slice that was read), and whether the range lies outside it or falls between its trading days.
+ */
+export function noTradingDateMessage(start: string, end: string, coverage: Coverage | null): string {
+  const head = `no trading date within ${start}..${end}`;
+  if (!coverage) return `${head}; the data has no dates`;
+  const span = `the data covers ${coverage.first}..${coverage.last}${coverage.source ? ` (${coverage.source})` : ''}`;
+  const outside = end < coverage.first || start > coverage.last;
+  return outside ? `${head}; ${span}: the range ${start}..${end} lies outside it` : `${head}; ${span} but has no trading day in the range ${start}..${end}`;
+}
+
 /**
  * Row range [first, last] (inclusive) of the dates within start..end, both ends included, as the
- * original's `data_split_include` does. Throws when no date falls inside.
+ * original's `data_split_include` does. Throws when no date falls inside, naming `coverage` (default: the
+ * first and last of `dates`; pass the file's own when `dates` is a slice of it).
  */
-export function dateRowRange(dates: string[], start: string, end: string): { first: number; last: number } {
+export function dateRowRange(dates: string[], start: string, end: string, coverage?: Coverage | null): { first: number; last: number } {
   for (const [what, d] of [['start', start], ['end', end]] as const) {
     if (!isIsoDate(d)) throw new Error(`${what} date ${JSON.stringify(d)}: expected a real date written YYYY-MM-DD`);
   }
@@ -203,8 +224,8 @@ export function dateRowRange(dates: string[], start: string, end: string): { fir
   const first = lowerBound(dates, start);
   const last = lowerBound(dates, end + '\uffff') - 1; // last date ≤ end
   if (first > last) {
-    const span = dates.length ? `${dates[0]}..${dates[dates.length - 1]}` : 'no dates';
-    throw new Error(`no trading date within ${start}..${end}; the data covers ${span}`);
+    const own = dates.length ? { first: dates[0], last: dates[dates.length - 1] } : null;
+    throw new Error(noTradingDateMessage(start, end, coverage === undefined ? own : coverage));
   }
   return { first, last };
 }

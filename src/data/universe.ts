@@ -6,7 +6,7 @@ import { BUNDLED_DATA_DIR } from './checksums.ts';
 import { DataError, displayName, isIsoDate, readTextFile, type OhlcvTable } from './csv.ts';
 import { computeIndicators, PAPER_INDICATORS } from './indicators.ts';
 import type { MarketFrame } from './market-frame.ts';
-import { dateRowRange, type Panel } from './panel.ts';
+import { dateRowRange, noTradingDateMessage, type Panel } from './panel.ts';
 import { closeSeries, turbulenceIndex, type DailySeries } from './risk.ts';
 
 /**
@@ -367,7 +367,7 @@ export function buildUniverseFrame(u: Universe, opts: UniverseFrameOptions): Uni
   const inRange = calendar.filter((d) => d >= start);
   if (inRange.length === 0) {
     const all = distinctDates(table, calendarTickers);
-    throw new Error(`no trading date within ${start}..${end}; ${displayName(u.source)} covers ${all[0]}..${all[all.length - 1]}`);
+    throw new Error(noTradingDateMessage(start, end, all.length ? { first: all[0], last: all[all.length - 1], source: displayName(u.source) } : null));
   }
   const lastDate = inRange[inRange.length - 1];
   const firstNeeded = calendar.find((d) => d >= historyStart)!;

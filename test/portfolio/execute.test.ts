@@ -99,6 +99,17 @@ describe('weights → orders → account', () => {
     expect(() => executeStrategy(bad, frame, envConfig('paper'), { rebalance: 'daily', available })).toThrow(/T1 weight 0.5 on 2020-01-01, before it trades/);
   });
 
+  it('refuses weights beyond the strategy\'s declared design instead of cutting them silently', () => {
+    const frame = tinyFrame([
+      [10, 20],
+      [11, 20],
+    ]);
+    const shorts = scripted({ long: 1, short: 0 }, { '2020-01-01': [1, -0.2] });
+    expect(() => executeStrategy(shorts, frame, envConfig('paper'), { rebalance: 'never' })).toThrow(/short weights .* declares a long-only design/);
+    const levered = scripted({ long: 1, short: 0 }, { '2020-01-01': [0.9, 0.6] });
+    expect(() => executeStrategy(levered, frame, envConfig('paper'), { rebalance: 'never' })).toThrow(/beyond its declared design \(long 1, short 0\)/);
+  });
+
   it('applies the failure policy and records it', () => {
     const frame = tinyFrame([
       [10, 20],
