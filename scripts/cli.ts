@@ -28,7 +28,7 @@ try {
   const verbose = process.argv.includes('--verbose');
   // A user's input error (a flag, a file, a busy run folder) is one line; anything else is a bug of ours
   // and says how to get the stack trace.
-  const userFacing = err instanceof UserError || ['DataError', 'StrategyError', 'LockedError', 'SeedListError'].includes(err.name);
+  const userFacing = err instanceof UserError || ['DataError', 'StrategyError', 'LockedError', 'SeedListError', 'CheckpointError', 'ScheduleError'].includes(err.name);
   console.error(`marginlab: ${err.message}`);
   if (verbose) console.error(err.stack);
   else if (!userFacing) console.error('(an internal error: rerun with --verbose for the stack trace, and report it)');

@@ -114,6 +114,17 @@ describe('errors that name what is wrong', () => {
     expectUserError(runCli(['evaluate', '--checkpoint', runFolder('good2'), '--trade', TRADE, '--out', file]), /--out .*a-file: exists and is not a folder/);
   });
 
+  it('backtest --out and the parent of forecast --out are created when missing (as train and evaluate do)', () => {
+    const bt = join(TMP, 'no', 'such', 'bt');
+    const r = runCli(['backtest', '--strategy', 'equal-weight', '--trade', TRADE, '--out', bt]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(bt, 'metrics.json'))).toBe(true);
+    const signals = join(TMP, 'no', 'such', 'fc', 'signals.jsonl');
+    const f = runCli(['forecast', '--source', 'macro', '--provider', 'momentum', '--dates', '2020-05-01', '--out', signals]);
+    expect(f.code, f.stderr).toBe(0);
+    expect(existsSync(signals)).toBe(true);
+  });
+
   it('backtest: a schedule with no event in the trade period is refused before any work', () => {
     const s = scheduleFile('bt-none.json', { reallocations: [{ date: '2019-03-01', target: 0.6 }] });
     expectUserError(runCli(['backtest', '--strategy', 'equal-weight', '--trade', TRADE, '--ratio-schedule', s, '--out', join(TMP, 'bt')]), /--ratio-schedule .*bt-none\.json: none of its 1 event\(s\) is dated inside the trade period 2020-05-01 … 2020-06-30/);
