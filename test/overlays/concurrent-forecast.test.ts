@@ -7,9 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerForecastCommand, type CommandIo } from '../../scripts/commands/forecast.ts';
+import { forecastCli } from '../helpers/forecast-cli.ts';
 import { readSignals } from '../../overlays/signals.ts';
 import { startMockLlmServer, type MockLlmServer } from '../helpers/mock-llm-server.ts';
 
@@ -41,19 +40,7 @@ function marginlab(args: string[], env: Record<string, string>) {
   return { child, done };
 }
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false };
-  const program = new Command('marginlab').exitOverride();
-  registerForecastCommand(program, io);
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  await program.parseAsync(['node', 'marginlab', ...args]);
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = saved;
-  return { stdout, stderr, code };
-}
+const cli = forecastCli;
 
 async function until(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();

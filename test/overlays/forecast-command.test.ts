@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerForecastCommand, type CommandIo } from '../../scripts/commands/forecast.ts';
+import { Command } from 'commander';
+import { registerForecastCommand } from '../../scripts/commands/forecast.ts';
+import { forecastCli } from '../helpers/forecast-cli.ts';
 import { readSignals } from '../../overlays/signals.ts';
 import { startMockLlmServer, type MockLlmServer } from '../helpers/mock-llm-server.ts';
 
@@ -25,19 +26,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false };
-  const program = new Command('marginlab').exitOverride();
-  registerForecastCommand(program, io);
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  await program.parseAsync(['node', 'marginlab', ...args]);
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = saved;
-  return { stdout, stderr, code };
-}
+const cli = forecastCli;
 
 function spawnCli(args: string[], env: Record<string, string>, onStart?: (child: ReturnType<typeof spawn>) => void) {
   return new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {

@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context, ContextSource } from '../../overlays/context/types.ts';
 import { parseDecisionDates } from '../../overlays/dates.ts';
@@ -15,7 +14,7 @@ import { LlmForecaster, defaultChatParams } from '../../overlays/providers/llm.t
 import { OpenAITransport } from '../../overlays/providers/openai.ts';
 import { runForecasts } from '../../overlays/run.ts';
 import { readSignals } from '../../overlays/signals.ts';
-import { registerForecastCommand, type CommandIo } from '../../scripts/commands/forecast.ts';
+import { forecastCli } from '../helpers/forecast-cli.ts';
 import { startMockLlmServer, type ChatBody, type MockLlmServer } from '../helpers/mock-llm-server.ts';
 
 const LABELS = ['Bullish', 'Slightly Bearish', 'Flat', 'Strongly Bullish'];
@@ -59,18 +58,7 @@ function live(cache: string) {
   return new LlmForecaster(new RecordingTransport(t, new ResponseCache(cache, true)), { format: 'json', params, modelCutoff: null });
 }
 
-async function cli(args: string[]): Promise<{ stderr: string; code: number }> {
-  let stderr = '';
-  const io: CommandIo = { stdout: () => {}, stderr: (t) => void (stderr += t), isTTY: false };
-  const program = new Command('marginlab').exitOverride();
-  registerForecastCommand(program, io);
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  await program.parseAsync(['node', 'marginlab', ...args]);
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = saved;
-  return { stderr, code };
-}
+const cli = forecastCli;
 
 describe('stable order', () => {
   it('live, replay and a rerun from the cache: appended as they arrive, then the same bytes in date order', async () => {

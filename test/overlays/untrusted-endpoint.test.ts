@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context, ContextSource } from '../../overlays/context/types.ts';
 import { parseDecisionDates } from '../../overlays/dates.ts';
@@ -21,7 +20,7 @@ import { ConfigurationError, FatalProviderError } from '../../overlays/providers
 import { buildMessages, promptHash } from '../../overlays/prompts.ts';
 import { runForecasts } from '../../overlays/run.ts';
 import { readSignals } from '../../overlays/signals.ts';
-import { registerForecastCommand, type CommandIo } from '../../scripts/commands/forecast.ts';
+import { forecastCli } from '../helpers/forecast-cli.ts';
 import { startMockLlmServer, type ChatBody, type MockLlmServer, type MockReply } from '../helpers/mock-llm-server.ts';
 
 const KEY = 'sk-ECHO-me-if-you-dare-9f8e7d6c5b4a';
@@ -439,17 +438,5 @@ describe('a 200 that is not a chat completion says what it is', () => {
   });
 });
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false };
-  const program = new Command('marginlab').exitOverride();
-  registerForecastCommand(program, io);
-  const saved = process.exitCode;
-  process.exitCode = 0;
-  await program.parseAsync(['node', 'marginlab', ...args]);
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = saved;
-  return { stdout, stderr, code };
-}
+const cli = forecastCli;
 
