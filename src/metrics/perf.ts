@@ -317,7 +317,7 @@ export function stability(returns: ArrayLike<number>): number {
  * Central moments m_k = (1/n) Σ (rₜ − r̄)^k for k = 2, 3, 4, plus scipy's "numerically constant" test:
  * scipy.stats.skew/kurtosis return NaN when m₂ ≤ (1e-15 · r̄)² (float64 resolution times the mean).
  */
-function centralMoments(returns: ArrayLike<number>): { m2: number; m3: number; m4: number; degenerate: boolean } {
+export function centralMoments(returns: ArrayLike<number>): { m2: number; m3: number; m4: number; degenerate: boolean } {
   const n = returns.length;
   const m = mean(returns);
   let m2 = 0;

@@ -14,7 +14,7 @@
  * rliable's `get_interval_estimates(method='percentile')` returns through arch's `conf_int`).
  */
 import { stream } from '../rng.ts';
-import { FLAT_SPREAD, sharpeRatio } from './perf.ts';
+import { centralMoments, FLAT_SPREAD, sharpeRatio } from './perf.ts';
 import { normalCdf, normalQuantile, studentTCdf, studentTQuantile } from './special.ts';
 import { mean, pairedDiff, quantileSorted } from './stats.ts';
 
@@ -498,21 +498,10 @@ export function sharpeMoments(returns: ArrayLike<number>): SharpeMoments {
     if (v > hi) hi = v;
   }
   if (hi - lo <= FLAT_SPREAD) return { n, sharpe: 0, skew: 0, kurtosis: 3 };
+  // The plug-in moments are perf.ts's (scipy's skew/kurtosis); the Sharpe ratio's sd is their ddof-1 version.
   const m = mean(returns);
-  let m2 = 0;
-  let m3 = 0;
-  let m4 = 0;
-  for (let i = 0; i < n; i++) {
-    const d = returns[i] - m;
-    const d2 = d * d;
-    m2 += d2;
-    m3 += d2 * d;
-    m4 += d2 * d2;
-  }
-  const sd = Math.sqrt(m2 / (n - 1));
-  m2 /= n;
-  m3 /= n;
-  m4 /= n;
+  const { m2, m3, m4 } = centralMoments(returns);
+  const sd = Math.sqrt((m2 * n) / (n - 1));
   return { n, sharpe: m / sd, skew: m3 / Math.pow(m2, 1.5), kurtosis: m4 / (m2 * m2) };
 }
 
