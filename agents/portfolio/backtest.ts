@@ -22,7 +22,7 @@ import { lineChartSvg, stackedAreaSvg } from '../../src/report/svg.ts';
 import type { RatioSchedule } from '../../src/schedule.ts';
 import { executeStrategy, STRATEGY_HMAX, type ExecutionResult } from './execute.ts';
 import { makeStrategy, STRATEGY_NAMES, StrategyOptionsSchema, withPreset } from './strategies.ts';
-import { StrategyError, type Strategy } from './strategy.ts';
+import { StrategyError, type DecisionNote, type Strategy, type StrategyInputs } from './strategy.ts';
 
 export const BacktestSchema = StrategyOptionsSchema.extend({
   strategy: z.enum(STRATEGY_NAMES).describe(`the strategy: ${STRATEGY_NAMES.join(' | ')}`),
@@ -53,6 +53,9 @@ export interface BacktestResult {
   envConfig: EnvConfig;
   notes: string[];
   endedBy: string;
+  /** The strategy's per-decision reasoning (decisions.jsonl), empty for strategies without one. */
+  journal: readonly DecisionNote[];
+  cheating: boolean;
 }
 
 // Frames are read-only once built: baselines over the same universe and period share one.
@@ -85,12 +88,12 @@ function historyDays(o: BacktestConfig): number {
  */
 export function backtestStrategy(
   cfg: BacktestConfig,
-  opts: { universe?: Universe; schedule?: RatioSchedule | null; baseEnv?: EnvConfig; onDecision?: (date: string, k: number, total: number) => void } = {},
+  opts: { universe?: Universe; schedule?: RatioSchedule | null; baseEnv?: EnvConfig; inputs?: StrategyInputs; onDecision?: (date: string, k: number, total: number) => void } = {},
 ): Omit<BacktestResult, 'out'> {
   const trade = parseDateRange(cfg.trade, 'trade period');
   const u = opts.universe ?? resolveUniverse(cfg.universe, { benchmark: cfg.benchmark });
   const { strategy: name, universe: _u, benchmark: _b, trade: _t, preset: _p, turbulence: _tb, out: _o, ...options } = cfg;
-  const strategy: Strategy & { notes?: string[] } = makeStrategy(name, options);
+  const strategy: Strategy & { notes?: string[] } = makeStrategy(name, options, opts.inputs ?? {});
   // Calendar days back to cover the estimation window (stocks trade ~252 of 365 days), with a margin.
   const perYear = u.periodsPerYear;
   const back = Math.ceil((historyDays(cfg) * 365) / Math.min(perYear, 365) * 1.1) + 10;
@@ -143,16 +146,19 @@ export function backtestStrategy(
     envConfig: ex.config,
     notes,
     endedBy: ex.endedBy,
+    journal: strategy.journal?.() ?? [],
+    cheating: strategy.cheating === true,
   };
 }
 
 /** `marginlab backtest`: runs the strategy and writes the run folder. */
-export function runBacktest(cfg: BacktestConfig, opts: { log?: (s: string) => void; schedule?: RatioSchedule | null } = {}): BacktestResult {
+export function runBacktest(cfg: BacktestConfig, opts: { log?: (s: string) => void; schedule?: RatioSchedule | null; inputs?: StrategyInputs } = {}): BacktestResult {
   const started = new Date().toISOString();
   const log = opts.log ?? (() => {});
   let lastPct = -1;
   const res = backtestStrategy(cfg, {
     schedule: opts.schedule,
+    inputs: opts.inputs,
     onDecision: (date, k, total) => {
       const pct = Math.floor((k / total) * 10);
       if (pct !== lastPct) {
@@ -165,10 +171,12 @@ export function runBacktest(cfg: BacktestConfig, opts: { log?: (s: string) => vo
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
   writeFileAtomic(join(out, 'weights.csv'), weightsCsv(res));
+  if (res.journal.length) writeFileAtomic(join(out, 'decisions.jsonl'), res.journal.map((d) => JSON.stringify(d)).join('\n') + '\n');
   writeFileAtomic(join(out, 'account.csv'), dailyRowsToCsv(res.rows, { benchmark: res.benchmark.values }));
   const metrics = {
     strategy: res.strategy,
     description: res.description,
+    ...(res.cheating ? { cheating: true } : {}),
     universe: res.universe,
     period: { start: res.rows[0].date, end: res.rows[res.rows.length - 1].date, days: res.rows.length },
     riskFreeInSharpe: 0,

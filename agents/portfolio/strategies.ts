@@ -8,7 +8,11 @@ import { covariance, expectedReturns, type CovMethod, type MuMethod, type Return
 import { hrp } from './hrp.ts';
 import { meanVariance, type MvConstraints, type MvObjective, type SectorLimit } from './mean-variance.ts';
 import { inverseVolatility, riskParity } from './risk-parity.ts';
-import { REBALANCE_FREQUENCIES, StrategyError, type BookDesign, type DecisionContext, type Strategy, type Weights } from './strategy.ts';
+import { ScoreOptionsShape } from './score-options.ts';
+import { makeScoreStrategy, SCORE_STRATEGY_NAMES } from './score-strategies.ts';
+import { REBALANCE_FREQUENCIES, StrategyError, type BookDesign, type DecisionContext, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
+import { TopDownOptionsShape } from './topdown/options.ts';
+import { makeTopDownStrategy, TOPDOWN_STRATEGY_NAMES } from './topdown/index.ts';
 
 export const STRATEGY_NAMES = [
   'mvo',
@@ -20,6 +24,8 @@ export const STRATEGY_NAMES = [
   'risk-parity',
   'hrp',
   'momentum',
+  ...SCORE_STRATEGY_NAMES,
+  ...TOPDOWN_STRATEGY_NAMES,
 ] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
@@ -61,6 +67,8 @@ export const StrategyOptionsSchema = z
     leverage: z.number().positive().default(1).describe('long exposure of the long-only rules (equal-weight, buy-and-hold, inverse-volatility, risk-parity, hrp, momentum\'s long side)'),
     estimation: z.string().optional().describe('finrl-mvo: fixed estimation period START:END (default 2009-01-01:2018-12-31, the paper\'s training period)'),
     onSolverFailure: z.enum(['error', 'hold', 'equal']).default('error').describe('when an optimiser fails on a date: stop | hold the previous weights | equal weights (each recorded)'),
+    ...ScoreOptionsShape,
+    ...TopDownOptionsShape,
   })
   .strict();
 export type StrategyOptions = z.infer<typeof StrategyOptionsSchema>;
@@ -99,7 +107,7 @@ export function isStrategyName(s: string): s is StrategyName {
 }
 
 /** A strategy by name with its options (the registry `backtest --strategy` and `compare --baselines` read). */
-export function makeStrategy(name: string, given: StrategyOptionsInput = {}): Strategy & { options: StrategyOptions } {
+export function makeStrategy(name: string, given: StrategyOptionsInput = {}, inputs: StrategyInputs = {}): Strategy & { options: StrategyOptions } {
   if (!isStrategyName(name)) throw new StrategyError(`unknown strategy "${name}": expected one of ${STRATEGY_NAMES.join(', ')}`);
   const o = strategyOptions(name, given);
   switch (name) {
@@ -117,6 +125,8 @@ export function makeStrategy(name: string, given: StrategyOptionsInput = {}): St
     case 'momentum':
       return new MomentumStrategy(o);
   }
+  if ((SCORE_STRATEGY_NAMES as readonly string[]).includes(name)) return makeScoreStrategy(name as (typeof SCORE_STRATEGY_NAMES)[number], o, inputs);
+  return makeTopDownStrategy(name as (typeof TOPDOWN_STRATEGY_NAMES)[number], o, inputs);
 }
 
 // --- helpers -----------------------------------------------------------------------------------------

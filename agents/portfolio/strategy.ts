@@ -7,6 +7,10 @@
  * enforces it: it is built over a frame and a decision index and has no way to read a later row.
  */
 import type { MarketFrame } from '../../src/data/market-frame.ts';
+import type { MacroStore } from '../../src/data/macro.ts';
+import type { NewsStore } from '../../src/data/news.ts';
+import type { ScoreBook } from '../../overlays/scoring/record.ts';
+import type { SignalRecord } from '../../overlays/signals.ts';
 import type { ReturnsWindow } from './estimators.ts';
 
 /**
@@ -44,8 +48,36 @@ export interface Strategy {
   readonly rebalance?: RebalanceFrequency;
   /** One line for reports: the strategy and its parameters in words. */
   describe(): string;
+  /** True for strategies that read the future (an oracle scorer's scores): every report marks them. */
+  readonly cheating?: boolean;
+  /**
+   * Per-decision records with the reasoning behind each decision (the sector allocation's views, the
+   * scores and views a score strategy used), in date order; the backtest writes them to decisions.jsonl.
+   */
+  journal?(): readonly DecisionNote[];
   /** Target weights for the decision day. Tickers not available (not trading yet) must get weight 0. */
   decide(ctx: DecisionContext): Weights;
+}
+
+/** One decision's record for the run folder: its date, then whatever explains it (JSON-serialisable). */
+export interface DecisionNote {
+  date: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Data beyond prices that some strategies read, all queried point in time by the strategy (a record
+ * dated after the decision day is never used): asset scores (`score`), market forecasts (`forecast`'s
+ * signals), news and macro observations. Strategies that need one and are not given it use their
+ * documented offline stand-in, or say what is missing.
+ */
+export interface StrategyInputs {
+  scores?: ScoreBook;
+  /** Where the scores came from (a file path, or the stand-in's name), for reports. */
+  scoresSource?: string;
+  signals?: readonly SignalRecord[];
+  news?: NewsStore;
+  macro?: MacroStore;
 }
 
 /** Thrown when a strategy cannot decide on a date (estimation window too long, solver failure…). */
