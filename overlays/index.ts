@@ -39,3 +39,11 @@ export {
   type ForecastPoint,
   type Stage2Result,
 } from './stage2.ts';
+// Stage 1 for assets (`marginlab score`): contexts, scorers, the run and the scores file.
+export { ScoringContexts, universeClosePrices, visibleBefore, type AssetContext, type ClosePrices } from './scoring/context.ts';
+export { defaultScoreChatParams, LlmScorer, parseScoreReply } from './scoring/llm.ts';
+export { MomentumScorer, OracleScorer, RandomScorer } from './scoring/offline.ts';
+export { buildScoreMessages, parsePersonas, PERSONA_PROMPTS, type PersonaName } from './scoring/prompts.ts';
+export { aggregateRecords, collectScores, compositePanel, planScoring, runScoring, type ScoringRunSummary } from './scoring/run.ts';
+export type { AssetScorer, ScoreInput, ScoreOutcome } from './scoring/scorer.ts';
+export { parseScores, readScoreRecords, readScoresFile, ScoresWriter, sortScoresFile } from './scoring/scores-file.ts';

@@ -4,6 +4,7 @@ import { registerTrainCommands } from './commands/train.ts';
 import { registerForecastCommand } from './commands/forecast.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
+import { registerLlmPortfoliosCommand } from './commands/llm-portfolios.ts';
 import { UserError } from './errors.ts';
 import { LOCKED_EXIT_CODE } from '../src/lock.ts';
 
@@ -20,6 +21,8 @@ registerTrainCommands(program);
 registerForecastCommand(program);
 registerCompareCommand(program);
 registerBacktestCommand(program);
+registerLlmPortfoliosCommand(program);
+(await import('./commands/score.ts')).registerScoreCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -21,6 +21,7 @@ import { tradingStats, type TradingStats } from '../../src/metrics/trading.ts';
 import { lineChartSvg, stackedAreaSvg } from '../../src/report/svg.ts';
 import type { RatioSchedule } from '../../src/schedule.ts';
 import { executeStrategy, STRATEGY_HMAX, type ExecutionResult } from './execute.ts';
+import { loadStrategyInputs } from './inputs.ts';
 import { makeStrategy, STRATEGY_NAMES, StrategyOptionsSchema, withPreset } from './strategies.ts';
 import { StrategyError, type DecisionNote, type Strategy, type StrategyInputs } from './strategy.ts';
 
@@ -31,6 +32,10 @@ export const BacktestSchema = StrategyOptionsSchema.extend({
   trade: z.string().default('2020-05-01:2024-03-28').describe('trade period START:END (inclusive)'),
   preset: z.enum(['paper', 'realistic']).default('paper').describe('env preset: the paper\'s costs and close fills | realistic (interest, borrow fee, slippage, next-open fills)'),
   turbulence: z.number().nullable().default(null).describe('turbulence threshold on VIX (the paper trades with 70); null: off'),
+  scores: z.string().optional().describe('asset scores JSONL from "marginlab score" for llm-score, llm-mvo and black-litterman (default: their offline price-momentum stand-in)'),
+  scoreAggregation: z.enum(['mean', 'median']).default('mean').describe('how the scores of several personas combine per asset: mean | median'),
+  signals: z.string().optional().describe('market forecasts JSONL from "marginlab forecast": black-litterman\'s views with views = forecasts'),
+  news: z.string().optional().describe('a news file (CSV or JSONL: date,ticker,text) for the sector allocation\'s sentiment agent (default: the bundled per-ticker Dow news)'),
   out: z.string().default('runs/backtest').describe('run folder'),
 }).strict();
 export type BacktestConfig = z.infer<typeof BacktestSchema>;
@@ -92,8 +97,9 @@ export function backtestStrategy(
 ): Omit<BacktestResult, 'out'> {
   const trade = parseDateRange(cfg.trade, 'trade period');
   const u = opts.universe ?? resolveUniverse(cfg.universe, { benchmark: cfg.benchmark });
-  const { strategy: name, universe: _u, benchmark: _b, trade: _t, preset: _p, turbulence: _tb, out: _o, ...options } = cfg;
-  const strategy: Strategy & { notes?: string[] } = makeStrategy(name, options, opts.inputs ?? {});
+  const { strategy: name, universe: _u, benchmark: _b, trade: _t, preset: _p, turbulence: _tb, out: _o, scores: _s, scoreAggregation: _sa, signals: _sg, news: _n, ...options } = cfg;
+  const inputs = opts.inputs ?? loadStrategyInputs({ scores: cfg.scores, scoreAggregation: cfg.scoreAggregation, signals: cfg.signals, news: cfg.news });
+  const strategy: Strategy & { notes?: string[] } = makeStrategy(name, options, inputs);
   // Calendar days back to cover the estimation window (stocks trade ~252 of 365 days), with a margin.
   const perYear = u.periodsPerYear;
   const back = Math.ceil((historyDays(cfg) * 365) / Math.min(perYear, 365) * 1.1) + 10;
@@ -105,7 +111,8 @@ export function backtestStrategy(
   const uf = strategyFrame(u, histStart, trade.end);
   // The universe's own calendar for the reward's rolling Sharpe, and its VIX policy (no VIX on crypto: the rule is off, noted).
   const risk = riskRuleFor(u, { ...(opts.baseEnv ?? { ...envConfig(cfg.preset), turbulenceThreshold: cfg.turbulence }) }, undefined);
-  const base = { ...risk.rule, periodsPerYear: u.periodsPerYear };
+  // A strategy defined with its own costs (the sector allocation's published 10 bp + 10 bp) trades under them.
+  const base = { ...risk.rule, ...strategy.costs, periodsPerYear: u.periodsPerYear };
   const ex = executeStrategy(strategy, uf.frame, base, {
     start: trade.start,
     end: trade.end,

@@ -11,7 +11,7 @@ import { inverseVolatility, riskParity } from './risk-parity.ts';
 import { ScoreOptionsShape } from './score-options.ts';
 import { makeScoreStrategy, SCORE_STRATEGY_NAMES } from './score-strategies.ts';
 import { REBALANCE_FREQUENCIES, StrategyError, type BookDesign, type DecisionContext, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
-import { TopDownOptionsShape } from './topdown/options.ts';
+import { TOPDOWN_PRESET_OPTIONS, TopDownOptionsShape } from './topdown/options.ts';
 import { makeTopDownStrategy, TOPDOWN_STRATEGY_NAMES } from './topdown/index.ts';
 
 export const STRATEGY_NAMES = [
@@ -79,6 +79,8 @@ const PRESET_OPTIONS: Partial<Record<StrategyName, StrategyOptionsInput>> = {
   'finrl-mvo': { objective: 'max-sharpe', maxWeight: 0.5, minWeight: 0, mu: 'mean', cov: 'sample', rebalance: 'never', riskFree: 0 },
   'min-variance': { objective: 'min-variance' },
   'buy-and-hold': { rebalance: 'never' },
+  // The sector allocation and its benchmarks as published: daily decisions, a 63-day price signal.
+  ...TOPDOWN_PRESET_OPTIONS,
 };
 
 /**

@@ -57,6 +57,22 @@ export interface Strategy {
   journal?(): readonly DecisionNote[];
   /** Target weights for the decision day. Tickers not available (not trading yet) must get weight 0. */
   decide(ctx: DecisionContext): Weights;
+  /**
+   * Trading costs the strategy is defined with (a published set-up, e.g. the sector allocation's 10 bp
+   * commission + 10 bp market impact), merged over the run's env config by `backtestStrategy`; absent:
+   * the env's own costs. Every report states the costs actually traded under (`accountNote`).
+   */
+  readonly costs?: StrategyCosts;
+}
+
+/** Proportional trading costs, fractions of traded value (0.001 = 10 bp), as the env config's fields of the same names. */
+export interface StrategyCosts {
+  /** Fee on every buy (long buy or short cover). */
+  buyCost?: number;
+  /** Fee on every sell (long sell or short sale). */
+  sellCost?: number;
+  /** Slippage / market impact: buys fill at price·(1 + s), sells at price·(1 − s). */
+  slippage?: number;
 }
 
 /** One decision's record for the run folder: its date, then whatever explains it (JSON-serialisable). */

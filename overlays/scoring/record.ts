@@ -101,6 +101,8 @@ export class ScoreBook {
   /** Scoring dates, ascending. */
   readonly dates: string[];
   readonly cheating: boolean;
+  /** The records the book holds (successes, persona filter applied, latest per key), in input order. */
+  readonly records: readonly ScoreRecord[];
   private readonly byDate = new Map<string, Map<string, ScoreRecord[]>>();
 
   constructor(
@@ -122,6 +124,9 @@ export class ScoreBook {
       day.set(r.ticker, list);
     }
     this.dates = [...this.byDate.keys()].sort();
+    const kept = new Set<ScoreRecord>();
+    for (const day of this.byDate.values()) for (const list of day.values()) for (const r of list) kept.add(r);
+    this.records = records.filter((r) => kept.has(r));
     this.cheating = records.some((r) => r.cheating === true);
   }
 

@@ -24,6 +24,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { BACKEND_PREFS, type BackendPref } from '../../agents/backend-names.ts';
 import { backtestConfig, BacktestSchema, backtestStrategy, weightsCsv } from '../../agents/portfolio/backtest.ts';
+import { loadStrategyInputs } from '../../agents/portfolio/inputs.ts';
+import type { StrategyInputs } from '../../agents/portfolio/strategy.ts';
 import { STRATEGY_NAMES, withPreset } from '../../agents/portfolio/strategies.ts';
 import { riskRuleFor } from '../../src/data/universe.ts';
 import { runStatistics, type ComparisonSpec, type RunStats } from '../../src/metrics/arm-stats.ts';
@@ -88,6 +90,8 @@ export const CompareSchema = z
     baselineOverlays: z.array(z.enum(STRATEGY_NAMES)).default(['mvo']),
     /** Options per baseline (the backtest's strategy options), e.g. {"mvo": {"maxWeight": 0.3}}. */
     strategyOptions: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** Asset scores JSONL ("marginlab score", e.g. an LLM run) for the score strategies among the baselines (llm-score, llm-mvo, black-litterman); default their offline stand-in. */
+    scores: z.string().optional(),
     /** Bootstrap resamples and seed of every bootstrap in the report (recorded). */
     bootstrapResamples: z.number().int().min(100).default(2000),
     bootstrapSeed: z.number().int().min(0).default(0),
@@ -170,11 +174,20 @@ async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal })
     const r = BacktestSchema.safeParse(withPreset(b, { ...(cfg.strategyOptions[b] ?? {}), strategy: b, trade: cfg.trade }));
     if (!r.success) throw new UserError(`--strategy-options ${b}.${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`);
   }
+  // Scores and market views for the LLM-portfolio baselines, read (and checked) before anything is trained;
+  // Black–Litterman's forecast views come from the first signals file of the run when there is one.
+  const firstSignals = signalArms(cfg.signals, cfg.overlays)[0];
+  let inputs: StrategyInputs;
+  try {
+    inputs = loadStrategyInputs({ scores: cfg.scores, signals: firstSignals?.path });
+  } catch (e) {
+    throw new UserError(`${cfg.scores !== undefined ? '--scores / ' : ''}--signals: ${(e as Error).message}`);
+  }
   const out = cfg.out;
   const checkpointRuns = cfg.checkpoints.map((dir, k) => checkCheckpoint(dir, cfg.seeds[k], trade));
   checkRunFolder(out, cfg);
   // Every arm's files are made anew: nothing from an earlier run of this folder mixes with this one's.
-  for (const sub of ['forecasts', 'schedules', 'episodes', 'weights']) rmSync(join(out, sub), { recursive: true, force: true });
+  for (const sub of ['forecasts', 'schedules', 'episodes', 'weights', 'decisions']) rmSync(join(out, sub), { recursive: true, force: true });
   for (const f of ['results.json', 'table.md', 'table.csv', 'equity.svg', 'report.html']) rmSync(join(out, f), { force: true });
   for (const sub of ['agents', 'forecasts', 'schedules', 'episodes']) mkdirSync(join(out, sub), { recursive: true });
   const started = new Date().toISOString();
@@ -342,7 +355,7 @@ async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal })
   mkdirSync(join(out, 'weights'), { recursive: true });
   const runBaseline = (strategy: string, armName: string, schedule: RatioSchedule | null, origin: string) => {
     const btCfg = backtestConfig({ ...(cfg.strategyOptions[strategy] ?? {}), strategy, trade: cfg.trade });
-    const bt = backtestStrategy(btCfg, { universe, baseEnv, schedule });
+    const bt = backtestStrategy(btCfg, { universe, baseEnv, schedule, inputs });
     const rows = bt.rows;
     if (rows.length < dates.length) {
       warnings.push(`${armName}: the episode ended on ${rows[rows.length - 1].date} (${bt.endedBy}); its equity is held flat to the end`);
@@ -355,10 +368,14 @@ async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal })
     const file = fileName(armName);
     writeFileAtomic(join(out, 'episodes', `${file}.csv`), dailyRowsToCsv(rows, { dji }));
     writeFileAtomic(join(out, 'weights', `${file}.csv`), weightsCsv(bt));
+    if (bt.journal.length) {
+      mkdirSync(join(out, 'decisions'), { recursive: true });
+      writeFileAtomic(join(out, 'decisions', `${file}.jsonl`), bt.journal.map((d) => JSON.stringify(d)).join('\n') + '\n');
+    }
     const stats = { ...perfStats(equity), ...tradingStats(logOf(rows)) };
     perSeed[armName] = Object.fromEntries(cfg.seeds.map((s) => [s, stats as never]));
     equityBySeed[armName] = cfg.seeds.map(() => equity);
-    arms.push({ name: armName, schedule, origin: `${origin}: ${bt.description}; account: ${accountNote(bt.envConfig)}`, cheating: false, kind: 'baseline' });
+    arms.push({ name: armName, schedule, origin: `${origin}: ${bt.description}; account: ${accountNote(bt.envConfig)}`, cheating: bt.cheating, kind: 'baseline' });
     for (const n of bt.notes) baselineNotes.push(`${armName}: ${n}`);
     log(`baseline ${armName}: annual return ${fmtPct(stats.annualReturn)}, Sharpe ${stats.sharpeRatio.toFixed(3)}`);
   };
@@ -369,7 +386,7 @@ async function compareLocked(cfg: CompareConfig, opts: { signal?: AbortSignal })
     runBaseline(b, `${b}+control-c0`, control, 'baseline under the zero-change control schedule (1:1 books at margin 2)');
     for (const oa of overlayArms) {
       runBaseline(b, `${b}+${oa.name}`, oa.schedule, `baseline under the ${oa.name} schedule`);
-      arms[arms.length - 1].cheating = oa.cheating;
+      arms[arms.length - 1].cheating ||= oa.cheating;
       arms[arms.length - 1].lookAhead = oa.lookAhead;
     }
   }
@@ -811,6 +828,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--workers <n>', 'training processes at once (default: the number of cores); the results do not depend on it')
     .option('--baselines <list>', `portfolio baselines traded through the same account (${STRATEGY_NAMES.join(', ')}); "none" for none`, DEFAULT_BASELINES.join(','))
     .option('--baseline-overlays <list>', 'baselines also traded under each overlay\'s schedule and the zero-change control ("none" for none)', 'mvo')
+    .option('--scores <file>', 'asset scores from "marginlab score" (e.g. an LLM run) for the score baselines llm-score, llm-mvo, black-litterman (default: their offline price-momentum stand-in)')
     .option('--strategy-options <json>', 'options per baseline as JSON, e.g. \'{"mvo":{"maxWeight":0.3,"cov":"sample"}}\' (the backtest\'s strategy options)')
     .option('--bootstrap-resamples <n>', 'resamples of every bootstrap in the report', '2000')
     .option('--bootstrap-seed <n>', 'seed of every bootstrap in the report', '0')
@@ -851,6 +869,7 @@ export function registerCompareCommand(program: Command): void {
           throw new UserError(`--strategy-options: expected JSON, got "${o.strategyOptions}" (${(e as Error).message})`);
         }
       }
+      if (o.scores !== undefined) flags.scores = o.scores;
       set('bootstrapResamples', () => numberFlag('bootstrap-resamples', o.bootstrapResamples, { integer: true, min: 100 }));
       set('bootstrapSeed', () => numberFlag('bootstrap-seed', o.bootstrapSeed, { integer: true, min: 0 }));
       if (o.workers !== undefined) flags.workers = numberFlag('workers', o.workers, { integer: true, min: 1 });
@@ -876,6 +895,7 @@ export function registerCompareCommand(program: Command): void {
         throw new UserError(`${key ? `--${flag} (config key "${i.path.join('.')}")` : 'config'}: ${i.message}${allowed}`);
       }
       for (const { path } of signalArms(parsed.data.signals, parsed.data.overlays)) if (!existsSync(path)) throw new UserError(`--signals: no such file ${path}`);
+      if (parsed.data.scores !== undefined && !existsSync(parsed.data.scores)) throw new UserError(`--scores: no such file ${parsed.data.scores}`);
       const t0 = Date.now();
       const res =
         typeof o.reportOnly === 'string'

@@ -85,7 +85,7 @@ export interface CommandIo {
   isTTY: boolean;
 }
 
-const processIo: CommandIo = {
+export const processIo: CommandIo = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
   get isTTY() {
@@ -93,7 +93,7 @@ const processIo: CommandIo = {
   },
 };
 
-function positiveInt(flag: string) {
+export function positiveInt(flag: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag}: expected a positive integer, got "${v}"`);
@@ -101,7 +101,7 @@ function positiveInt(flag: string) {
   };
 }
 
-function nonNegativeInt(flag: string) {
+export function nonNegativeInt(flag: string) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag}: expected a non-negative integer, got "${v}"`);
@@ -120,7 +120,7 @@ function parseProviders(v: string): ProviderName[] {
   return names as ProviderName[];
 }
 
-function parseDatesFlag(v: string): string[] {
+export function parseDatesFlag(v: string): string[] {
   try {
     return parseDecisionDates(v);
   } catch (e) {
@@ -135,7 +135,7 @@ function parseAccuracy(v: string): number {
 }
 
 /** A transport for --dry-run: building prompts never needs it, calling it is a bug. */
-const noCallTransport: ChatTransport = {
+export const noCallTransport: ChatTransport = {
   provider: 'openai',
   complete: () => Promise.reject(new Error('--dry-run makes no calls')),
 };
@@ -181,7 +181,7 @@ function buildForecaster(
  * The endpoint whose answers a replay serves: --base-url, else OPENAI_BASE_URL (canonical form, checked
  * like a live run's), else undefined: each prompt's answer from whichever endpoint recorded it.
  */
-function replayEndpoint(baseUrl: string | undefined): string | undefined {
+export function replayEndpoint(baseUrl: string | undefined): string | undefined {
   if (baseUrl !== undefined) return normalizeBaseUrl(baseUrl, '--base-url');
   const env = process.env.OPENAI_BASE_URL;
   return env ? normalizeBaseUrl(env, 'OPENAI_BASE_URL') : undefined;
@@ -291,7 +291,7 @@ function dryRun(o: ForecastCommandOptions, data: BundledSources, io: CommandIo):
 }
 
 /** `io` with the API key (and any Authorization value) removed from everything written. */
-function redactedIo(io: CommandIo): CommandIo {
+export function redactedIo(io: CommandIo): CommandIo {
   const redact = redactor([process.env.OPENAI_API_KEY]);
   return {
     stdout: (t) => io.stdout(redact(t)),

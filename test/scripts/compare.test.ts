@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompareSchema, rebuildCompareReport, runCompare } from '../../scripts/commands/compare.ts';
+import { ScoringContexts, universeClosePrices } from '../../overlays/scoring/context.ts';
+import { OracleScorer } from '../../overlays/scoring/offline.ts';
+import { collectScores } from '../../overlays/scoring/run.ts';
+import { resolveUniverse } from '../../src/data/universe.ts';
 
 const base = { seeds: [3, 4], timesteps: 300, trade: '2020-05-01:2021-06-30', overlays: ['momentum', 'oracle'], backend: 'cpu' } as const;
 const AGENT_ARMS = ['no-overlay', 'control-c0', 'overlay:momentum', 'overlay:oracle'];
@@ -146,6 +150,36 @@ describe('compare (the main job)', () => {
     expect(readFileSync(join(dir, 'e', 'report.html'), 'utf8')).toMatch(/look-ahead\)?: not a result a real forecaster could have had/);
     const config = JSON.parse(readFileSync(join(dir, 'e', 'manifest.json'), 'utf8'));
     expect(config.checkpoints[0]).toMatchObject({ seed: 3, trainPeriod: { start: '2009-01-02', end: '2018-12-31' } });
+  });
+
+  it('LLM portfolios are baseline arms: the score strategies read --scores, the sector allocation its stand-ins, each with its decisions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compare-llm-portfolios-'));
+    const ckpt = join(out, 'agents', 'paper', 'seed-3');
+    // Oracle scores (cheating) for the monthly decision days of the trade period, as "marginlab score" would write them.
+    const u = resolveUniverse('dow30');
+    const prices = universeClosePrices(u, ['2020-05-01'], { through: '2021-07-31' });
+    const days = prices.dates.filter((d) => d >= '2020-05-01' && d <= '2021-06-30');
+    const dates = days.filter((d, i) => i === 0 || d.slice(0, 7) !== days[i - 1].slice(0, 7));
+    const records = await collectScores({ dates, contexts: new ScoringContexts({ prices }), scorer: new OracleScorer(prices, { dates }) });
+    const scores = join(dir, 'oracle-scores.jsonl');
+    writeFileSync(scores, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const res = await runCompare(
+      CompareSchema.parse({ ...base, seeds: [3], overlays: [], checkpoints: [ckpt], baselines: ['llm-score', 'black-litterman', 'sector-topdown'], baselineOverlays: [], scores, out: join(dir, 'run') }),
+    );
+    expect(Object.keys(res.perSeed)).toEqual(expect.arrayContaining(['llm-score', 'black-litterman', 'sector-topdown']));
+    // Oracle scores peek at the future: both score arms are marked, the sector allocation (no scores) is not.
+    expect(res.table).toMatch(/llm-score \(cheating\)/);
+    expect(res.table).toMatch(/black-litterman \(cheating\)/);
+    expect(res.table).not.toMatch(/sector-topdown \(cheating\)/);
+    // Each decision's reasoning is in the run folder, in date order.
+    for (const arm of ['llm-score', 'black-litterman', 'sector-topdown']) {
+      const notes = readFileSync(join(dir, 'run', 'decisions', `${arm}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(notes.length, arm).toBeGreaterThan(0);
+      expect(notes.map((n) => n.date)).toEqual([...notes.map((n) => n.date)].sort());
+    }
+    // A scores file that is not one is refused before anything runs, naming the file and line.
+    writeFileSync(join(dir, 'bad.jsonl'), '{"date":"2020-05-01"}\n');
+    await expect(runCompare(CompareSchema.parse({ ...base, seeds: [3], overlays: [], checkpoints: [ckpt], baselines: ['llm-score'], baselineOverlays: [], scores: join(dir, 'bad.jsonl'), out: join(dir, 'bad') }))).rejects.toThrow(/bad\.jsonl:1/);
   });
 
   it('refuses a trade period that overlaps training', async () => {

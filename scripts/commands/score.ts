@@ -1,0 +1,282 @@
+/**
+ * `marginlab score`: stage 1 for assets — four scores (fundamentals, momentum, sentiment, risk, 1–10) per
+ * scoring date, ticker and persona, with reasoning, into a scores JSONL file that the score strategies
+ * read through ScoreBook.
+ *
+ *   marginlab score --universe dow30 --provider momentum --out runs/scores-momentum.jsonl
+ *   OPENAI_API_KEY=… marginlab score --provider openai --model gpt-4o-mini --personas analyst,value --out runs/scores-4o.jsonl
+ *   marginlab score --provider replay --model gpt-4o-mini --personas analyst,value --out runs/scores-4o.jsonl   # offline, from the cache
+ *
+ * The library does the work (overlays/scoring/*); this file wires flags. Resumable (a rerun skips keys
+ * already scored, retries failures), interruptible (Ctrl-C / SIGTERM lose only requests in flight),
+ * `--dry-run` prints the prompts and calls nothing, `--evaluate` prints the file's score quality (rank IC,
+ * hit rate, turnover) on stdout after the run. Secrets only from the environment (OPENAI_API_KEY); every
+ * line printed is redacted of it.
+ *
+ * Exit status (as `forecast`): 0 every key has a score; 1 a usage, configuration or input error (nothing
+ * ran); 2 some keys failed (their failures are in the file; a rerun retries them); 3 the provider stopped
+ * the run (credentials, unknown model, replay miss); 75 another run holds the scores file; 130 / 143
+ * interrupted by SIGINT / SIGTERM (records written are kept).
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { MacroContextSource } from '../../overlays/context/macro.ts';
+import { addDays, parseDecisionDates } from '../../overlays/dates.ts';
+import { lookAheadWarning, resolveModelCutoff } from '../../overlays/model-cutoffs.ts';
+import { RecordingTransport, ReplayTransport, ResponseCache } from '../../overlays/providers/cache.ts';
+import { DEFAULT_MAX_REPLY_BYTES, OpenAITransport } from '../../overlays/providers/openai.ts';
+import { FatalProviderError, type ChatTransport } from '../../overlays/providers/transport.ts';
+import { ScoringContexts, universeClosePrices, type ClosePrices } from '../../overlays/scoring/context.ts';
+import { defaultScoreChatParams, LlmScorer } from '../../overlays/scoring/llm.ts';
+import { MomentumScorer, OracleScorer, RandomScorer } from '../../overlays/scoring/offline.ts';
+import { parsePersonas } from '../../overlays/scoring/prompts.ts';
+import { PERSONA_NAMES, type ScoreRecord } from '../../overlays/scoring/record.ts';
+import { compositePanel, planScoring, runScoring, type ScoringRunSummary } from '../../overlays/scoring/run.ts';
+import type { AssetScorer } from '../../overlays/scoring/scorer.ts';
+import { readScoreRecords } from '../../overlays/scoring/scores-file.ts';
+import { bundledDataPath, loadMacro } from '../../src/data/macro.ts';
+import { loadNews, type NewsStore } from '../../src/data/news.ts';
+import { CHECKSUM_FILE, verifyBundledData } from '../../src/data/checksums.ts';
+import { resolveUniverse } from '../../src/data/universe.ts';
+import { LOCKED_EXIT_CODE, LockedError } from '../../src/lock.ts';
+import { scoreQuality, type ForwardHorizon } from '../../src/metrics/score-quality.ts';
+import { noCallTransport, nonNegativeInt, parseDatesFlag, positiveInt, processIo, redactedIo, replayEndpoint, type CommandIo } from './forecast.ts';
+
+export const SCORE_PROVIDERS = ['momentum', 'random', 'oracle', 'openai', 'replay'] as const;
+export type ScoreProvider = (typeof SCORE_PROVIDERS)[number];
+const LLM: ReadonlySet<string> = new Set(['openai', 'replay']);
+
+/** Monthly, the 1st of each month over the compare trade period (2020-05-01 … 2024-03-28). */
+export const DEFAULT_SCORE_DATES = 'monthly:2020-05-01:2024-03-01';
+
+export interface ScoreCommandOptions {
+  universe: string;
+  tickers?: string[];
+  dates: string[];
+  provider: ScoreProvider;
+  out: string;
+  model?: string;
+  modelCutoff?: string;
+  baseUrl?: string;
+  cache?: string;
+  personas: string[];
+  news?: string;
+  /** commander's --no-news: false drops news; --no-macro likewise. */
+  newsEnabled?: boolean;
+  macro: boolean;
+  newsDays: number;
+  newsItems: number;
+  dataDir?: string;
+  concurrency: number;
+  timeout: number;
+  maxAttempts: number;
+  maxReplyBytes?: number;
+  seed: number;
+  horizon: ForwardHorizon;
+  evaluate: boolean;
+  dryRun: boolean;
+  verbose: boolean;
+}
+
+function parseHorizon(v: string): ForwardHorizon {
+  if (v === 'next') return 'next';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--horizon: expected "next" (to the next scoring date) or a positive whole number of trading days, got "${v}"`);
+  return n;
+}
+
+function parsePersonaFlag(v: string): string[] {
+  try {
+    return parsePersonas(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function parseTickers(v: string): string[] {
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw new InvalidArgumentError('--tickers: expected a comma list of tickers');
+  return list;
+}
+
+/** The run's inputs, each checked before the lock is taken and before any request. */
+export function loadScoringInputs(o: ScoreCommandOptions): { contexts: ScoringContexts; prices: ClosePrices } {
+  if (o.dataDir === undefined || existsSync(join(o.dataDir, CHECKSUM_FILE))) verifyBundledData(o.dataDir);
+  const u = resolveUniverse(o.universe, { dataDir: o.dataDir });
+  // The oracle and --evaluate read prices after the last date; contexts never do (visibleBefore copies the rows before each date).
+  const needsFuture = o.provider === 'oracle' || o.evaluate;
+  const last = o.dates[o.dates.length - 1];
+  const ahead = o.horizon === 'next' ? 400 : Math.max(400, Math.ceil(o.horizon * 1.6) + 14);
+  const prices = universeClosePrices(u, o.dates, { tickers: o.tickers, ...(needsFuture ? { through: addDays(last, ahead) } : {}) });
+  let news: NewsStore | null = null;
+  if (o.newsEnabled !== false) news = loadNews(o.news ?? bundledDataPath('dow30_ticker_news.csv.gz', o.dataDir));
+  const macro = o.macro ? new MacroContextSource(loadMacro(bundledDataPath('macro_fred_long.csv', o.dataDir))) : null;
+  return { contexts: new ScoringContexts({ prices, news, macro, newsLookbackDays: o.newsDays, maxNewsItems: o.newsItems }), prices };
+}
+
+/** The scorer for --provider (transports built here: a bad base URL or a missing key fails before the lock). */
+export function buildScorer(o: ScoreCommandOptions, prices: ClosePrices, io: CommandIo): AssetScorer {
+  switch (o.provider) {
+    case 'momentum':
+      return new MomentumScorer();
+    case 'random':
+      return new RandomScorer(o.seed);
+    case 'oracle':
+      return new OracleScorer(prices, { dates: o.dates, horizon: o.horizon });
+    case 'openai':
+    case 'replay': {
+      if (!o.model) throw new Error(`--provider ${o.provider} needs --model (e.g. gpt-4o-mini)`);
+      const params = defaultScoreChatParams(o.model);
+      const cacheDir = o.cache ?? join(dirname(o.out), 'llm-cache');
+      let transport: ChatTransport;
+      if (o.dryRun) transport = noCallTransport;
+      else if (o.provider === 'replay') {
+        const endpoint = replayEndpoint(o.baseUrl);
+        transport = new ReplayTransport(new ResponseCache(cacheDir, false), 'openai', endpoint);
+      } else {
+        const live = new OpenAITransport({
+          baseURL: o.baseUrl,
+          maxReplyBytes: o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+          timeoutMs: o.timeout,
+          concurrency: o.concurrency,
+          retry: { maxAttempts: o.maxAttempts },
+          onRetry: (e) => io.stderr(`retry ${e.date}: attempt ${e.attempt} failed (${e.reason}); waiting ${Math.round(e.delayMs)} ms\n`),
+        });
+        transport = new RecordingTransport(live, new ResponseCache(cacheDir, true));
+      }
+      return new LlmScorer(transport, { params, modelCutoff: resolveModelCutoff(o.model, o.modelCutoff) });
+    }
+  }
+}
+
+function describe(r: ScoreRecord, cached: boolean): string {
+  if (r.failure !== undefined) return `FAILED (${r.failure.slice(0, 160)})`;
+  return `F${r.fundamentals!.toFixed(1)} M${r.momentum!.toFixed(1)} S${r.sentiment!.toFixed(1)} R${r.risk!.toFixed(1)} → ${r.composite!.toFixed(2)}${cached ? ' [cached]' : ''} ${Math.round(r.latencyMs)} ms`;
+}
+
+export function scoreSummaryLine(s: ScoringRunSummary, out: string, model: string): string {
+  const cost =
+    s.usage.requests === 0
+      ? ''
+      : s.usage.costUsd === null || s.newUsage.costUsd === null
+        ? `, cost unknown (no price for ${model})`
+        : `, cost $${s.usage.costUsd.toFixed(4)} ($${s.newUsage.costUsd.toFixed(4)} spent by this run)`;
+  const tokens = s.usage.requests === 0 ? '' : `; ${s.usage.requests} requests, ${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion tokens${cost}`;
+  return (
+    `${s.interrupted ? 'interrupted: ' : ''}wrote ${s.written} records to ${out} (${s.failures} failures, ${s.cached} from cache), ` +
+    `skipped ${s.skipped} already scored${s.unlisted > 0 ? `, ${s.unlisted} (date, ticker) not listed yet` : ''}${tokens}; ${(s.wallMs / 1000).toFixed(1)} s\n`
+  );
+}
+
+export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = processIo): Promise<number> {
+  const io = redactedIo(rawIo);
+  if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new Error(`--out ${o.out} is a folder; expected a scores .jsonl file`);
+  const { contexts, prices } = loadScoringInputs(o);
+  const scorer = buildScorer(o, prices, io);
+  const personas = o.personas;
+  if (o.dryRun) {
+    const { jobs } = planScoring({ dates: o.dates, tickers: o.tickers, personas, contexts });
+    for (const { job, context } of jobs) {
+      io.stdout(`===== ${job.date} ${job.ticker} (${job.persona}; prices to ${context.lastClose}) =====\n${scorer.preview(context, job.persona)}\n\n`);
+    }
+    return 0;
+  }
+  mkdirSync(dirname(o.out), { recursive: true });
+  if (scorer.cheating) io.stderr('note: the oracle reads realised future returns: a cheating upper bound, marked cheating in every record\n');
+  if (LLM.has(o.provider) && o.model) {
+    const warning = lookAheadWarning(o.dates, resolveModelCutoff(o.model, o.modelCutoff), o.model);
+    if (warning) io.stderr(`warning: ${warning}\n`);
+  }
+
+  const controller = new AbortController();
+  let interruptCode = 130;
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
+    if (controller.signal.aborted) return;
+    interruptCode = name === 'SIGTERM' ? 143 : 130;
+    io.stderr(`\ninterrupt: stopping${name === 'SIGTERM' ? ' on SIGTERM' : ''}; records already written are kept, rerun the same command to resume\n`);
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  const onSigint = onSignal('SIGINT');
+  const onSigterm = onSignal('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  try {
+    const perRecord = LLM.has(o.provider);
+    const summary = await runScoring({
+      dates: o.dates,
+      tickers: o.tickers,
+      personas,
+      contexts,
+      scorer,
+      out: o.out,
+      concurrency: o.concurrency,
+      signal: controller.signal,
+      onLock: (lock) => {
+        if (lock.replaced) io.stderr(`note: took over the lock of ${o.out} left by pid ${lock.replaced.pid} on this host (started ${lock.replaced.started}), which is no longer running\n`);
+      },
+      onStart: ({ pending, skipped }) => {
+        io.stderr(`${skipped > 0 ? `resuming ${o.out}: ${skipped} already scored, ` : `scoring into ${o.out}: `}${pending.length} to go (${o.dates.length} dates × ${personas.length} persona${personas.length > 1 ? 's' : ''})\n`);
+      },
+      onRecord: (r, p) => {
+        if (perRecord || r.failure !== undefined) io.stderr(`[${p.done}/${p.total}] ${r.date} ${r.ticker} ${r.persona} ${describe(r, p.cached)}\n`);
+        for (const w of r.warnings ?? []) io.stderr(`warning: ${r.date} ${r.ticker}: ${w}\n`);
+      },
+    });
+    io.stderr(scoreSummaryLine(summary, o.out, o.model ?? o.provider));
+    if (summary.interrupted) return interruptCode;
+    if (o.evaluate) {
+      const report = scoreQuality(compositePanel(readScoreRecords(o.out)), prices, { horizon: o.horizon });
+      io.stdout(`${JSON.stringify({ scoreQuality: { ...report, rankIc: { ...report.rankIc, perDate: undefined }, rankTurnover: { mean: report.rankTurnover.mean }, weightTurnover: { mean: report.weightTurnover.mean } } })}\n`);
+    }
+    return summary.failures > 0 ? 2 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+  }
+}
+
+/** Adds `score` to the `marginlab` program. */
+export function registerScoreCommand(program: Command, io: CommandIo = processIo): Command {
+  return program
+    .command('score')
+    .description('stage 1 for assets: fundamentals, momentum, sentiment and risk scores (1–10) per date, ticker and persona, into a scores JSONL file')
+    .addOption(new Option('--provider <name>', 'scorer').choices([...SCORE_PROVIDERS]).makeOptionMandatory())
+    .requiredOption('--out <file>', 'scores JSONL file (appended to; a rerun resumes)')
+    .option('--universe <name|file>', 'dow30, sectors, crypto, or a long-format OHLCV CSV', 'dow30')
+    .option('--tickers <list>', 'score only these tickers of the universe (comma list; cross-sectional ranks are then within them)', parseTickers)
+    .option('--dates <spec>', `scoring dates: monthly:START:END, quarterly:…, or a comma list (default ${DEFAULT_SCORE_DATES}: the 1st of each month of the compare trade period; a record dated d reads only what was public before d)`, parseDatesFlag, parseDecisionDates(DEFAULT_SCORE_DATES))
+    .option('--personas <list>', `LLM personas, comma list of ${PERSONA_NAMES.join(', ')} (offline momentum/oracle: analyst only)`, parsePersonaFlag, ['analyst'])
+    .option('--model <name>', 'model for openai/replay (e.g. gpt-4o-mini)')
+    .option('--model-cutoff <YYYY-MM>', "the model's knowledge cutoff (else the known-models table)")
+    .option('--base-url <url>', 'OpenAI-compatible endpoint, http(s) (default OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay')
+    .option('--cache <dir>', 'response cache folder (default: llm-cache next to --out)')
+    .option('--news <file>', 'news file replacing the bundled data/dow30_ticker_news.csv.gz (CSV or JSONL: date, ticker, text)')
+    .option('--no-news', 'give the scorer no news')
+    .option('--no-macro', 'give the scorer no macro picture')
+    .option('--news-days <n>', 'calendar days of news before each date', positiveInt('--news-days'), 30)
+    .option('--news-items <n>', 'newest news items kept per ticker and date', positiveInt('--news-items'), 20)
+    .option('--data-dir <dir>', 'folder with the bundled data (default: the repository data/)')
+    .option('--concurrency <n>', 'scores (and requests) in flight', positiveInt('--concurrency'), 4)
+    .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--timeout'), 120_000)
+    .option('--max-attempts <n>', 'attempts per request, the first included', positiveInt('--max-attempts'), 5)
+    .option('--max-reply-bytes <n>', 'largest reply accepted from the endpoint', positiveInt('--max-reply-bytes'), DEFAULT_MAX_REPLY_BYTES)
+    .option('--seed <n>', 'seed of the random scorer', nonNegativeInt('--seed'), 0)
+    .option('--horizon <next|days>', 'forward window of the oracle and --evaluate: to the next scoring date, or N trading days', parseHorizon, 'next' as ForwardHorizon)
+    .option('--evaluate', 'after the run, print rank IC, hit rate and turnover of the file as JSON on stdout', false)
+    .option('--dry-run', 'print the prompts; call nothing, write nothing', false)
+    .option('--verbose', 'stack traces on errors', false)
+    .action(async (opts: Omit<ScoreCommandOptions, 'news'> & { news?: string | boolean }) => {
+      const out = redactedIo(io);
+      // commander folds --news FILE and --no-news into one `news` option.
+      const o: ScoreCommandOptions = { ...opts, news: typeof opts.news === 'string' ? opts.news : undefined, newsEnabled: opts.news !== false };
+      try {
+        process.exitCode = await scoreCommand(o, out);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        out.stderr(`error: ${message}\n`);
+        if (opts.verbose && e instanceof Error && e.stack) out.stderr(`${e.stack}\n`);
+        process.exitCode = e instanceof LockedError ? LOCKED_EXIT_CODE : e instanceof FatalProviderError ? 3 : 1;
+      }
+    });
+}
