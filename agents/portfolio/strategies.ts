@@ -8,7 +8,7 @@ import { covariance, expectedReturns, type CovMethod, type MuMethod, type Return
 import { hrp } from './hrp.ts';
 import { meanVariance, type MvConstraints, type MvObjective, type SectorLimit } from './mean-variance.ts';
 import { inverseVolatility, riskParity } from './risk-parity.ts';
-import { ScoreOptionsShape } from './score-options.ts';
+import { SCORE_PRESET_OPTIONS, ScoreOptionsShape } from './score-options.ts';
 import { makeScoreStrategy, SCORE_STRATEGY_NAMES } from './score-strategies.ts';
 import { REBALANCE_FREQUENCIES, StrategyError, type BookDesign, type DecisionContext, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
 import { TOPDOWN_PRESET_OPTIONS, TopDownOptionsShape } from './topdown/options.ts';
@@ -79,6 +79,8 @@ const PRESET_OPTIONS: Partial<Record<StrategyName, StrategyOptionsInput>> = {
   'finrl-mvo': { objective: 'max-sharpe', maxWeight: 0.5, minWeight: 0, mu: 'mean', cov: 'sample', rebalance: 'never', riskFree: 0 },
   'min-variance': { objective: 'min-variance' },
   'buy-and-hold': { rebalance: 'never' },
+  // The score strategies' published bounds (Chapter 74: held assets in [0.02, 0.30]; its MVO at most 0.30).
+  ...SCORE_PRESET_OPTIONS,
   // The sector allocation and its benchmarks as published: daily decisions, a 63-day price signal.
   ...TOPDOWN_PRESET_OPTIONS,
 };

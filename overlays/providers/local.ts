@@ -273,7 +273,7 @@ export class LocalLlamaTransport implements ChatTransport {
     }
     let context: Awaited<ReturnType<NlcModel['createContext']>>;
     try {
-      context = await model.createContext({ contextSize: this.contextSize, threads: this.threads, sequences: 1 });
+      context = await model.createContext({ contextSize: this.contextSize, threads: this.threads, sequences: 1, failedCreationRemedy: false });
     } catch (e) {
       await model.dispose().catch(() => undefined);
       await llama.dispose().catch(() => undefined);

@@ -31,6 +31,8 @@ export interface ClosePrices {
   readonly available?: Uint8Array | null;
   /** Ticker → sector, shown to the scorer when known. */
   readonly sectorOf?: Readonly<Record<string, string>>;
+  /** Trading periods a year (252; 365 for crypto), for annualised volatilities. */
+  readonly periodsPerYear?: number;
 }
 
 /** A scoring date whose last visible close is older than this (calendar days) is outside the data. */
@@ -221,5 +223,5 @@ export function universeClosePrices(u: Universe, dates: readonly string[], optio
   const start = addDays(first, -(options.historyDays ?? 550));
   const end = options.through !== undefined && options.through > last ? options.through : last;
   const uf = buildUniverseFrame(u, { start, end, tickers: options.tickers, indicators: [], requireFullHistory: false });
-  return { dates: uf.frame.dates, tickers: uf.frame.tickers, close: uf.frame.close, available: uf.available, ...(u.sectorOf ? { sectorOf: u.sectorOf } : {}) };
+  return { dates: uf.frame.dates, tickers: uf.frame.tickers, close: uf.frame.close, available: uf.available, periodsPerYear: uf.periodsPerYear, ...(u.sectorOf ? { sectorOf: u.sectorOf } : {}) };
 }

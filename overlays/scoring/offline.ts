@@ -101,6 +101,7 @@ export interface OracleScorerOptions {
   dates: readonly string[];
   /** 'next' (default): to the next scoring date, the last date over the previous window's length; or trading days. */
   horizon?: ForwardHorizon;
+  /** For the realised volatility in the reasoning (default the prices', else 252); ranks do not depend on it. */
   periodsPerYear?: number;
 }
 
@@ -144,7 +145,7 @@ export class OracleScorer implements AssetScorer {
     });
     const vols = tickers.map((t) => {
       const i = this.column.get(t);
-      return i === undefined ? null : windowVolatility(p, i, w.entryRow, w.exitRow, this.options.periodsPerYear ?? 252);
+      return i === undefined ? null : windowVolatility(p, i, w.entryRow, w.exitRow, this.options.periodsPerYear ?? p.periodsPerYear ?? 252);
     });
     const rr = percentileRanks(rets);
     const vr = percentileRanks(vols);

@@ -36,6 +36,7 @@ import { defaultChatParams, LlmForecaster } from '../../overlays/providers/llm.t
 import { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from '../../overlays/providers/offline.ts';
 import { DEFAULT_MAX_REPLY_BYTES, normalizeBaseUrl, OpenAITransport } from '../../overlays/providers/openai.ts';
 import { OracleForecaster } from '../../overlays/providers/oracle.ts';
+import { DEFAULT_CONTEXT_SIZE, localForecaster, type LocalGpu } from '../../overlays/providers/local.ts';
 import { FatalProviderError, type ChatTransport } from '../../overlays/providers/transport.ts';
 import { redactor } from '../../overlays/providers/redact.ts';
 import { labelOrderRobustness, shuffledLabelOrders } from '../../overlays/robustness.ts';
@@ -46,9 +47,9 @@ import { LOCKED_EXIT_CODE, LockedError } from '../../src/lock.ts';
 
 export { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
 
-export const PROVIDER_NAMES = ['openai', 'replay', 'momentum', 'macro', 'constant', 'oracle'] as const;
+export const PROVIDER_NAMES = ['openai', 'replay', 'local', 'momentum', 'macro', 'constant', 'oracle'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
-const LLM_PROVIDERS: ReadonlySet<string> = new Set(['openai', 'replay']);
+const LLM_PROVIDERS: ReadonlySet<string> = new Set(['openai', 'replay', 'local']);
 
 export interface ForecastCommandOptions {
   source: SourceName;
@@ -75,6 +76,11 @@ export interface ForecastCommandOptions {
   shuffleLabels?: number;
   robustness?: number;
   dryRun: boolean;
+  /** --provider local: the .gguf file, inference threads, context tokens, GPU use (overlays/providers/local.ts). */
+  modelFile?: string;
+  threads?: number;
+  contextSize: number;
+  gpu: LocalGpu;
   verbose: boolean;
 }
 
@@ -152,6 +158,24 @@ function buildForecaster(
   io: CommandIo,
 ): Forecaster {
   const format = o.format ?? defaultFormat(o.source);
+  if (name === 'local') {
+    if (!o.modelFile) throw new Error('--provider local needs --model-file PATH.gguf');
+    return localForecaster({
+      modelFile: o.modelFile,
+      label: o.model,
+      modelCutoff: o.modelCutoff,
+      format,
+      jsonMode: o.jsonMode,
+      labelOrder,
+      cacheDir: o.cache ?? join(dirname(o.out), 'llm-cache'),
+      dryRun: o.dryRun,
+      contextSize: o.contextSize,
+      threads: o.threads,
+      gpu: o.gpu,
+      seed: o.seed,
+      onNotice: (m) => io.stderr(`note: ${m}\n`),
+    });
+  }
   if (LLM_PROVIDERS.has(name)) {
     if (!o.model) throw new Error(`--provider ${name} needs --model (e.g. gpt-4o-2024-05-13)`);
     const params = { ...defaultChatParams(o.model, format), jsonMode: format === 'json' && o.jsonMode };
@@ -369,7 +393,7 @@ export function registerForecastCommand(program: Command, io: CommandIo = proces
     .requiredOption('--out <file>', 'signals JSONL file (appended to; a rerun resumes)')
     .option('--dates <spec>', 'decision dates: quarterly:START:END, monthly:START:END, or a comma list', parseDatesFlag, parseDecisionDates('quarterly:2020-05-01:2024-02-01'))
     .addOption(new Option('--combine <method>', 'ensemble combination').choices(['majority', 'mean']).default('majority'))
-    .option('--model <name>', 'model name for openai/replay (e.g. gpt-4o-2024-05-13)')
+    .option('--model <name>', 'model name for openai/replay (e.g. gpt-4o-2024-05-13); for local, the name shown in records (default: the file name)')
     .option('--model-cutoff <YYYY-MM>', "the model's knowledge cutoff (else the known-models table)")
     .addOption(new Option('--format <format>', 'prompt/answer format (default: paper for paper-* sources, json otherwise)').choices(['paper', 'json']))
     .option('--cache <dir>', 'response cache folder (default: llm-cache next to --out)')
@@ -383,7 +407,11 @@ export function registerForecastCommand(program: Command, io: CommandIo = proces
     .option('--no-json-mode', 'do not send response_format json_object with the json format')
     .option('--oracle-accuracy <p>', 'probability that the oracle reports the true label', parseAccuracy, 1)
     .option('--horizon-months <n>', 'oracle forecast horizon', positiveInt('--horizon-months'), 6)
-    .option('--seed <n>', 'seed for the oracle and label shuffles', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'seed for the oracle, label shuffles and local-model sampling', nonNegativeInt('--seed'), 0)
+    .option('--model-file <path>', 'for --provider local: the GGUF model file (its name, size and sha256 go into every record)')
+    .option('--threads <n>', 'for --provider local: CPU threads (default: all cores)', positiveInt('--threads'))
+    .option('--context-size <n>', 'for --provider local: context tokens, prompt + reply', positiveInt('--context-size'), DEFAULT_CONTEXT_SIZE)
+    .addOption(new Option('--gpu <mode>', 'for --provider local: off = CPU only; auto = a GPU build if installed').choices(['off', 'auto']).default('off'))
     .option('--shuffle-labels <seed>', 'list the labels in a shuffled order (robustness run)', nonNegativeInt('--shuffle-labels'))
     .option('--robustness <k>', 'after the run, rerun with k shuffled label orders and report mean |Δscore|', nonNegativeInt('--robustness'))
     .option('--dry-run', 'print the prompts; call nothing, write nothing', false)

@@ -21,6 +21,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
 import { MacroContextSource } from '../../overlays/context/macro.ts';
 import { addDays, parseDecisionDates } from '../../overlays/dates.ts';
 import { lookAheadWarning, resolveModelCutoff } from '../../overlays/model-cutoffs.ts';
@@ -101,7 +102,7 @@ function parseTickers(v: string): string[] {
 }
 
 /** The run's inputs, each checked before the lock is taken and before any request. */
-export function loadScoringInputs(o: ScoreCommandOptions): { contexts: ScoringContexts; prices: ClosePrices } {
+export function loadScoringInputs(o: ScoreCommandOptions): { contexts: ScoringContexts; prices: ClosePrices; notes: string[] } {
   if (o.dataDir === undefined || existsSync(join(o.dataDir, CHECKSUM_FILE))) verifyBundledData(o.dataDir);
   const u = resolveUniverse(o.universe, { dataDir: o.dataDir });
   // The oracle and --evaluate read prices after the last date; contexts never do (visibleBefore copies the rows before each date).
@@ -112,7 +113,15 @@ export function loadScoringInputs(o: ScoreCommandOptions): { contexts: ScoringCo
   let news: NewsStore | null = null;
   if (o.newsEnabled !== false) news = loadNews(o.news ?? bundledDataPath('dow30_ticker_news.csv.gz', o.dataDir));
   const macro = o.macro ? new MacroContextSource(loadMacro(bundledDataPath('macro_fred_long.csv', o.dataDir))) : null;
-  return { contexts: new ScoringContexts({ prices, news, macro, newsLookbackDays: o.newsDays, maxNewsItems: o.newsItems }), prices };
+  const notes: string[] = [];
+  if (news) {
+    // Only items that name a ticker reach a scorer (market-wide items are left to the macro picture).
+    const universe = new Set(prices.tickers);
+    const first = o.dates[0];
+    const useful = news.items.filter((i) => i.ticker !== undefined && universe.has(i.ticker) && i.date < last && i.date >= addDays(first, -o.newsDays));
+    if (useful.length === 0) notes.push(`note: ${o.news ?? 'the bundled news file'} has no item for these tickers in the ${o.newsDays} days before any scoring date; the scorer sees no news`);
+  }
+  return { contexts: new ScoringContexts({ prices, news, macro, newsLookbackDays: o.newsDays, maxNewsItems: o.newsItems }), prices, notes };
 }
 
 /** The scorer for --provider (transports built here: a bad base URL or a missing key fails before the lock). */
@@ -172,8 +181,9 @@ export function scoreSummaryLine(s: ScoringRunSummary, out: string, model: strin
 export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = processIo): Promise<number> {
   const io = redactedIo(rawIo);
   if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new Error(`--out ${o.out} is a folder; expected a scores .jsonl file`);
-  const { contexts, prices } = loadScoringInputs(o);
+  const { contexts, prices, notes } = loadScoringInputs(o);
   const scorer = buildScorer(o, prices, io);
+  if (LLM.has(o.provider)) for (const n of notes) io.stderr(`${n}\n`);
   const personas = o.personas;
   if (o.dryRun) {
     const { jobs } = planScoring({ dates: o.dates, tickers: o.tickers, personas, contexts });
@@ -201,6 +211,9 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
   const onSigterm = onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
+  // On a terminal a progress bar (warnings and failures printed after it, which would overwrite them).
+  const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'score [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const later: string[] = [];
   try {
     const perRecord = LLM.has(o.provider);
     const summary = await runScoring({
@@ -217,12 +230,19 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
       },
       onStart: ({ pending, skipped }) => {
         io.stderr(`${skipped > 0 ? `resuming ${o.out}: ${skipped} already scored, ` : `scoring into ${o.out}: `}${pending.length} to go (${o.dates.length} dates × ${personas.length} persona${personas.length > 1 ? 's' : ''})\n`);
+        bar?.start(pending.length + skipped, skipped, { last: '' });
       },
       onRecord: (r, p) => {
-        if (perRecord || r.failure !== undefined) io.stderr(`[${p.done}/${p.total}] ${r.date} ${r.ticker} ${r.persona} ${describe(r, p.cached)}\n`);
-        for (const w of r.warnings ?? []) io.stderr(`warning: ${r.date} ${r.ticker}: ${w}\n`);
+        const line = `${r.date} ${r.ticker} ${r.persona} ${describe(r, p.cached)}`;
+        if (bar) {
+          bar.update(p.done, { last: line.slice(0, 80) });
+          if (r.failure !== undefined) later.push(`${line}\n`);
+        } else if (perRecord || r.failure !== undefined) io.stderr(`[${p.done}/${p.total}] ${line}\n`);
+        for (const w of r.warnings ?? []) (bar ? (t: string) => later.push(t) : io.stderr)(`warning: ${r.date} ${r.ticker}: ${w}\n`);
       },
     });
+    bar?.stop();
+    for (const t of later.splice(0)) io.stderr(t);
     io.stderr(scoreSummaryLine(summary, o.out, o.model ?? o.provider));
     if (summary.interrupted) return interruptCode;
     if (o.evaluate) {
@@ -231,6 +251,8 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
     }
     return summary.failures > 0 ? 2 : 0;
   } finally {
+    bar?.stop();
+    for (const t of later) io.stderr(t);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
   }
@@ -245,8 +267,12 @@ export function registerScoreCommand(program: Command, io: CommandIo = processIo
     .requiredOption('--out <file>', 'scores JSONL file (appended to; a rerun resumes)')
     .option('--universe <name|file>', 'dow30, sectors, crypto, or a long-format OHLCV CSV', 'dow30')
     .option('--tickers <list>', 'score only these tickers of the universe (comma list; cross-sectional ranks are then within them)', parseTickers)
-    .option('--dates <spec>', `scoring dates: monthly:START:END, quarterly:…, or a comma list (default ${DEFAULT_SCORE_DATES}: the 1st of each month of the compare trade period; a record dated d reads only what was public before d)`, parseDatesFlag, parseDecisionDates(DEFAULT_SCORE_DATES))
-    .option('--personas <list>', `LLM personas, comma list of ${PERSONA_NAMES.join(', ')} (offline momentum/oracle: analyst only)`, parsePersonaFlag, ['analyst'])
+    .addOption(
+      new Option('--dates <spec>', 'scoring dates: monthly:START:END, quarterly:…, or a comma list; a record dated d reads only what was public before d (the default is the 1st of each month of the compare trade period)')
+        .argParser(parseDatesFlag)
+        .default(parseDecisionDates(DEFAULT_SCORE_DATES), DEFAULT_SCORE_DATES),
+    )
+    .addOption(new Option('--personas <list>', `LLM personas, comma list of ${PERSONA_NAMES.join(', ')} (offline momentum/oracle: analyst only)`).argParser(parsePersonaFlag).default(['analyst'], 'analyst'))
     .option('--model <name>', 'model for openai/replay (e.g. gpt-4o-mini)')
     .option('--model-cutoff <YYYY-MM>', "the model's knowledge cutoff (else the known-models table)")
     .option('--base-url <url>', 'OpenAI-compatible endpoint, http(s) (default OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay')

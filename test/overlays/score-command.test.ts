@@ -138,9 +138,10 @@ describe('marginlab score', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
+      let sent = false;
       child.stderr.on('data', (d: Buffer) => {
         stderr += d;
-        if (/\[2\/54\]/.test(stderr)) child.kill('SIGTERM');
+        if (!sent && /\[2\/54\]/.test(stderr)) sent = child.kill('SIGTERM');
       });
       const code = await new Promise<number | null>((ok) => child.on('exit', (c) => ok(c)));
       expect(stderr).toMatch(/interrupt: stopping on SIGTERM/);
