@@ -21,7 +21,7 @@ import type { SignalRecord } from '../../overlays/signals.ts';
 import { meanVariance, type MvConstraints, type MvObjective } from './mean-variance.ts';
 import { crossSectionalZ } from './score-rules.ts';
 import { scoreSource, type ScoreSource } from './score-source.ts';
-import { averageWeights, eligibleFor, estimateDaily, foreignNote, mvDesign, mvObjective, objectiveWords, round, scatter, scoreNote, weightsNote } from './score-common.ts';
+import { averageWeights, eligibleFor, estimateDaily, foreignNote, mvDesign, mvObjective, objectiveWords, round, scatter, scoreNote, weightsNote } from './strategy-helpers.ts';
 import type { StrategyOptions } from './strategies.ts';
 import { StrategyError, type BookDesign, type DecisionContext, type DecisionNote, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
 

@@ -23,7 +23,7 @@ import { BlackLittermanStrategy, subEstimate } from './black-litterman.ts';
 import { meanVariance, type MvConstraints, type MvObjective } from './mean-variance.ts';
 import { crossSectionalZ, scoreRuleWeights } from './score-rules.ts';
 import { scoreSource, type ScoreSource } from './score-source.ts';
-import { averageWeights, eligibleFor, estimateDaily, foreignNote, mvDesign, mvObjective, objectiveWords, round, scatter, scoreNote, weightsNote } from './score-common.ts';
+import { averageWeights, eligibleFor, estimateDaily, foreignNote, mvDesign, mvObjective, objectiveWords, round, scatter, scoreNote, weightsNote } from './strategy-helpers.ts';
 import type { StrategyOptions } from './strategies.ts';
 import { StrategyError, type BookDesign, type DecisionContext, type DecisionNote, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
 

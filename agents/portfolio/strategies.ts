@@ -4,7 +4,8 @@
  * account mechanics live in execute.ts.
  */
 import { z } from 'zod';
-import { covariance, expectedReturns, type CovMethod, type MuMethod, type ReturnsWindow } from './estimators.ts';
+import { covariance, type CovMethod, type ReturnsWindow } from './estimators.ts';
+import { eligibleFor, estimateDaily as estimate, scatter } from './strategy-helpers.ts';
 import { hrp } from './hrp.ts';
 import { meanVariance, type MvConstraints, type MvObjective, type SectorLimit } from './mean-variance.ts';
 import { inverseVolatility, riskParity } from './risk-parity.ts';
@@ -131,34 +132,6 @@ export function makeStrategy(name: string, given: StrategyOptionsInput = {}, inp
   }
   if ((SCORE_STRATEGY_NAMES as readonly string[]).includes(name)) return makeScoreStrategy(name as (typeof SCORE_STRATEGY_NAMES)[number], o, inputs);
   return makeTopDownStrategy(name as (typeof TOPDOWN_STRATEGY_NAMES)[number], o, inputs);
-}
-
-// --- helpers -----------------------------------------------------------------------------------------
-
-function scatter(n: number, idx: readonly number[], w: ArrayLike<number>, scale = 1): Weights {
-  const out = new Float64Array(n);
-  idx.forEach((i, j) => (out[i] = w[j] * scale));
-  return out;
-}
-
-/** The tickers with a full estimation window of `returns` returns on the decision day. */
-function eligibleFor(ctx: DecisionContext, returns: number, who: string): number[] {
-  const h = ctx.history;
-  if (returns > h.returnsAvailable) {
-    throw new StrategyError(
-      `${who}: the estimation window (${returns} returns) is longer than the history before ${ctx.date} (${h.returnsAvailable} returns): shorten --window or start the trade period later`,
-      ctx.date,
-    );
-  }
-  const idx = h.eligible(returns + 1);
-  if (idx.length === 0) throw new StrategyError(`${who}: no ticker has ${returns} returns of history on ${ctx.date}`, ctx.date);
-  return idx;
-}
-
-function estimate(r: ReturnsWindow, o: StrategyOptions): { mu: Float64Array; cov: Float64Array; note?: string } {
-  const mu = expectedReturns(r, o.mu as MuMethod, o.emaSpan ? { span: o.emaSpan } : undefined);
-  const c = covariance(r, o.cov as CovMethod);
-  return { mu, cov: c.cov, note: c.repaired ? c.repairNote ?? `covariance repaired to PSD (min eigenvalue ${c.minEigenvalue})` : undefined };
 }
 
 // --- mean-variance -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
- * Helpers the score strategies share (score-strategies.ts, black-litterman.ts). They repeat a few of
- * strategies.ts's private helpers on purpose: strategies.ts imports the score strategies, so importing
- * runtime values back from it would be a cycle.
+ * Helpers the strategies share (strategies.ts, score-strategies.ts, black-litterman.ts). They live here,
+ * not in strategies.ts, because strategies.ts imports the score strategies: importing runtime values back
+ * from it would be a cycle. This file imports strategies.ts for types only.
  */
 import type { AssetScore } from '../../overlays/scoring/record.ts';
 import { covariance, expectedReturns, type CovMethod, type MuMethod, type ReturnsWindow } from './estimators.ts';
