@@ -22,6 +22,7 @@
 import { BlackLittermanStrategy, subEstimate } from './black-litterman.ts';
 import { meanVariance, type MvConstraints, type MvObjective } from './mean-variance.ts';
 import { crossSectionalZ, scoreRuleWeights } from './score-rules.ts';
+import type { AssetScore } from '../../overlays/scoring/record.ts';
 import { scoreSource, type ScoreSource } from './score-source.ts';
 import { averageWeights, eligibleFor, estimateDaily, foreignNote, mvDesign, mvObjective, objectiveWords, round, scatter, scoreNote, weightsNote } from './strategy-helpers.ts';
 import type { StrategyOptions } from './strategies.ts';
@@ -49,6 +50,70 @@ function scoredMembers(ctx: DecisionContext, idx: readonly number[], scores: Map
   const members = idx.filter((i) => scores.has(h.tickers[i]));
   const unscored = idx.filter((i) => !scores.has(h.tickers[i])).map((i) => h.tickers[i]);
   return { members, unscored };
+}
+
+/** What a rule makes of one snapshot's scored assets: its weights and what the journal should say. */
+interface SnapshotDecision {
+  weights: Weights;
+  note: Record<string, unknown>;
+}
+
+/**
+ * The decision loop llm-score and llm-mvo share: one portfolio per score snapshot (one, or one per persona
+ * for `portfolios`), averaged; every decision journaled, a failing one with its error before it is passed
+ * on. `candidates` (run inside the journaled part, so its errors are recorded too) gives the positions a
+ * rule may hold; `rule` builds one snapshot's weights from its scored members.
+ */
+function decideOverSnapshots<C>(
+  who: string,
+  ctx: DecisionContext,
+  source: ScoreSource,
+  note: DecisionNote,
+  journal: DecisionNote[],
+  what: string,
+  candidates: () => { idx: readonly number[]; extra: C },
+  rule: (members: number[], scores: AssetScore[], prefix: string, extra: C, notes: string[]) => SnapshotDecision,
+): Weights {
+  const h = ctx.history;
+  const parts: Weights[] = [];
+  const personaNotes: Record<string, unknown>[] = [];
+  const notes: string[] = [];
+  try {
+    const { idx, extra } = candidates();
+    for (const snap of source.snapshots(h)) {
+      const prefix = snap.persona === null ? '' : `persona ${snap.persona}: `;
+      const foreign = foreignNote(snap.scores, h.tickers, prefix);
+      if (foreign) notes.push(foreign);
+      const { members, unscored } = scoredMembers(ctx, idx, snap.scores);
+      if (members.length === 0) {
+        notes.push(`${prefix}no ${what} asset is scored on ${ctx.date}`);
+        continue;
+      }
+      const scores = members.map((i) => snap.scores.get(h.tickers[i])!);
+      const d = rule(members, scores, prefix, extra, notes);
+      parts.push(d.weights);
+      personaNotes.push({
+        ...(snap.persona !== null ? { persona: snap.persona } : {}),
+        scores: scores.map(scoreNote),
+        ...(unscored.length ? { unscored } : {}),
+        ...d.note,
+        ...(snap.persona !== null ? { weights: weightsNote(h.tickers, d.weights) } : {}),
+      });
+    }
+    if (parts.length === 0) throw new StrategyError(`${who} on ${ctx.date}: no ${what} asset is scored (${source.name}); unscored assets get no weight, never a default score`, ctx.date);
+  } catch (e) {
+    note.error = (e as Error).message;
+    if (notes.length) note.notes = notes;
+    journal.push(note);
+    throw e instanceof StrategyError ? e : new StrategyError(`${who} on ${ctx.date}: ${(e as Error).message}`, ctx.date);
+  }
+  const w = averageWeights(parts, h.n);
+  note.decisions = personaNotes;
+  if (parts.length > 1) note.personaAggregation = 'portfolios: weights averaged over personas';
+  note.weights = weightsNote(h.tickers, w);
+  if (notes.length) note.notes = notes;
+  journal.push(note);
+  return w;
 }
 
 // --- llm-score ---------------------------------------------------------------------------------------
@@ -88,52 +153,25 @@ export class LlmScoreStrategy implements Strategy {
   decide(ctx: DecisionContext): Weights {
     const o = this.options;
     const h = ctx.history;
-    const live = h.eligible(1);
     const note: DecisionNote = { date: ctx.date, strategy: this.name, source: this.source.name, rule: o.scoreRule, minScore: o.minScore, maxAssets: o.maxAssets, bounds: [o.minWeight, o.maxWeight], exposure: o.leverage };
-    const parts: Weights[] = [];
-    const personaNotes: Record<string, unknown>[] = [];
-    const notes: string[] = [];
-    try {
-      for (const snap of this.source.snapshots(h)) {
-        const who = snap.persona === null ? '' : `persona ${snap.persona}: `;
-        const foreign = foreignNote(snap.scores, h.tickers, who);
-        if (foreign) notes.push(foreign);
-        const { members, unscored } = scoredMembers(ctx, live, snap.scores);
-        if (members.length === 0) {
-          notes.push(`${who}no trading asset is scored on ${ctx.date}`);
-          continue;
-        }
-        const scores = members.map((i) => snap.scores.get(h.tickers[i])!);
+    return decideOverSnapshots(
+      this.name,
+      ctx,
+      this.source,
+      note,
+      this.notesByDate,
+      'trading',
+      () => ({ idx: h.eligible(1), extra: null }),
+      (members, scores, prefix, _extra, notes) => {
         const r = scoreRuleWeights(
           o.scoreRule,
           scores.map((s) => s.composite),
           { minScore: o.minScore, maxAssets: o.maxAssets, total: o.leverage, lower: o.minWeight, upper: o.maxWeight },
         );
-        notes.push(...r.notes.map((x) => who + x));
-        const w = scatter(h.n, members, r.weights);
-        parts.push(w);
-        personaNotes.push({
-          ...(snap.persona !== null ? { persona: snap.persona } : {}),
-          scores: scores.map(scoreNote),
-          ...(unscored.length ? { unscored } : {}),
-          selected: r.selected.map((j) => scores[j].ticker),
-          ...(snap.persona !== null ? { weights: weightsNote(h.tickers, w) } : {}),
-        });
-      }
-      if (parts.length === 0) throw new StrategyError(`llm-score on ${ctx.date}: no trading asset is scored (${this.source.name}); unscored assets get no weight, never a default score`, ctx.date);
-    } catch (e) {
-      note.error = (e as Error).message;
-      if (notes.length) note.notes = notes;
-      this.notesByDate.push(note);
-      throw e instanceof StrategyError ? e : new StrategyError(`llm-score on ${ctx.date}: ${(e as Error).message}`, ctx.date);
-    }
-    const w = averageWeights(parts, h.n);
-    note.decisions = personaNotes;
-    if (parts.length > 1) note.personaAggregation = 'portfolios: weights averaged over personas';
-    note.weights = weightsNote(h.tickers, w);
-    if (notes.length) note.notes = notes;
-    this.notesByDate.push(note);
-    return w;
+        notes.push(...r.notes.map((x) => prefix + x));
+        return { weights: scatter(h.n, members, r.weights), note: { selected: r.selected.map((j) => scores[j].ticker) } };
+      },
+    );
   }
 }
 
@@ -176,30 +214,27 @@ export class LlmMvoStrategy implements Strategy {
     const h = ctx.history;
     const P = ctx.periodsPerYear;
     const note: DecisionNote = { date: ctx.date, strategy: this.name, source: this.source.name, scoreBlend: o.scoreBlend, scoreScale: o.scoreScale, units: 'μ annual (daily mean × periodsPerYear)' };
-    const parts: Weights[] = [];
-    const personaNotes: Record<string, unknown>[] = [];
-    const notes: string[] = [];
-    try {
-      const idx = eligibleFor(ctx, o.window, this.name);
-      const est = estimateDaily(h.returns(o.window, idx), o);
-      if (est.note) this.notes.push(`${ctx.date}: ${est.note}`);
-      for (const snap of this.source.snapshots(h)) {
-        const who = snap.persona === null ? '' : `persona ${snap.persona}: `;
-        const foreign = foreignNote(snap.scores, h.tickers, who);
-        if (foreign) notes.push(foreign);
-        const { members, unscored } = scoredMembers(ctx, idx, snap.scores);
-        if (members.length === 0) {
-          notes.push(`${who}no eligible asset is scored on ${ctx.date}`);
-          continue;
-        }
+    return decideOverSnapshots(
+      this.name,
+      ctx,
+      this.source,
+      note,
+      this.notesByDate,
+      'eligible',
+      () => {
+        const idx = eligibleFor(ctx, o.window, this.name);
+        const est = estimateDaily(h.returns(o.window, idx), o);
+        if (est.note) this.notes.push(`${ctx.date}: ${est.note}`);
+        return { idx, extra: { idx, est } };
+      },
+      (members, scores, prefix, { idx, est }, notes) => {
         const sub = subEstimate(
           est,
           idx.length,
           members.map((i) => idx.indexOf(i)),
         );
-        const scores = members.map((i) => snap.scores.get(h.tickers[i])!);
         const z = crossSectionalZ(scores.map((s) => s.composite));
-        if (z.every((x) => x === 0)) notes.push(`${who}the composites do not vary across assets: z = 0, μ_adj = ${round(1 - o.scoreBlend)}·μ (published)`);
+        if (z.every((x) => x === 0)) notes.push(`${prefix}the composites do not vary across assets: z = 0, μ_adj = ${round(1 - o.scoreBlend)}·μ (published)`);
         const muA = sub.mu.map((x) => x * P);
         const adj = muA.map((m, j) => (1 - o.scoreBlend) * m + o.scoreBlend * z[j] * o.scoreScale);
         const res = meanVariance(
@@ -209,34 +244,12 @@ export class LlmMvoStrategy implements Strategy {
           this.constraints,
           { periodsPerYear: P },
         );
-        const w = scatter(h.n, members, res.weights);
-        parts.push(w);
         const byT = (x: ArrayLike<number>): Record<string, number> => Object.fromEntries(scores.map((s, j) => [s.ticker, round(x[j])]));
-        personaNotes.push({
-          ...(snap.persona !== null ? { persona: snap.persona } : {}),
-          scores: scores.map(scoreNote),
-          ...(unscored.length ? { unscored } : {}),
-          z: byT(z),
-          mu: byT(muA),
-          adjustedMu: byT(adj),
-          expectedReturn: round(res.expectedReturn),
-          volatility: round(res.volatility),
-          ...(snap.persona !== null ? { weights: weightsNote(h.tickers, w) } : {}),
-        });
-      }
-      if (parts.length === 0) throw new StrategyError(`llm-mvo on ${ctx.date}: no eligible asset is scored (${this.source.name}); unscored assets get no weight, never a default score`, ctx.date);
-    } catch (e) {
-      note.error = (e as Error).message;
-      if (notes.length) note.notes = notes;
-      this.notesByDate.push(note);
-      throw e instanceof StrategyError ? e : new StrategyError(`llm-mvo on ${ctx.date}: ${(e as Error).message}`, ctx.date);
-    }
-    const w = averageWeights(parts, h.n);
-    note.decisions = personaNotes;
-    if (parts.length > 1) note.personaAggregation = 'portfolios: weights averaged over personas';
-    note.weights = weightsNote(h.tickers, w);
-    if (notes.length) note.notes = notes;
-    this.notesByDate.push(note);
-    return w;
+        return {
+          weights: scatter(h.n, members, res.weights),
+          note: { z: byT(z), mu: byT(muA), adjustedMu: byT(adj), expectedReturn: round(res.expectedReturn), volatility: round(res.volatility) },
+        };
+      },
+    );
   }
 }
