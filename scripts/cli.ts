@@ -5,6 +5,7 @@ import { registerForecastCommand } from './commands/forecast.ts';
 import { registerCompareCommand } from './commands/compare.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerLlmPortfoliosCommand } from './commands/llm-portfolios.ts';
+import { registerScoreCommand } from './commands/score.ts';
 import { UserError } from './errors.ts';
 import { LOCKED_EXIT_CODE } from '../src/lock.ts';
 
@@ -19,10 +20,10 @@ program
 registerEnvCommands(program);
 registerTrainCommands(program);
 registerForecastCommand(program);
+registerScoreCommand(program);
 registerCompareCommand(program);
 registerBacktestCommand(program);
 registerLlmPortfoliosCommand(program);
-(await import('./commands/score.ts')).registerScoreCommand(program);
 
 try {
   await program.parseAsync(process.argv);
