@@ -15,7 +15,8 @@
  *   are off (remote defaults have none). The cache key holds the model file's sha256 and the runtime
  *   version (in the model name, which every record carries) and the settings that can change the text
  *   (context size, GPU, seed, template, grammar — in the endpoint string). Threads are not in the key:
- *   CPU results do not depend on them.
+ *   llama.cpp's CPU kernels split work by output rows, so the thread count is not expected to change
+ *   the text (a user who doubts it can keep one cache per thread count with --cache).
  * - **Chat template** from the model file (node-llama-cpp picks an equivalent built-in wrapper or renders
  *   the Jinja template); a file without one gets ChatML (said once through `onNotice`); a template that
  *   cannot be applied stops the run before the first answer.
@@ -71,8 +72,13 @@ export interface LocalLlamaTransportOptions {
   chatTemplate?: 'auto' | 'chatml';
   /** One-line notes for the user (template fallback, the backend that loaded). */
   onNotice?: (message: string) => void;
-  /** Where node-llama-cpp is (default: local-llm/, then node_modules). */
-  runtime?: RuntimeLocation;
+  /**
+   * The file's sha256 when it is already known (a model registry, a checksum file): skips hashing the
+   * file (1–2 s per GB). It is trusted, not checked.
+   */
+  sha256?: string;
+  /** Where node-llama-cpp is (default: local-llm/, then node_modules); null: act as if it were not installed. */
+  runtime?: RuntimeLocation | null;
 }
 
 /** Counters for a run's summary and the benchmark. */
@@ -211,10 +217,14 @@ export class LocalLlamaTransport implements ChatTransport {
 
     // The file first (a bad path is the likelier mistake), then the runtime: both before any date.
     this.gguf = readGgufSummary(options.modelFile);
-    const runtime = options.runtime ?? locateRuntime();
+    const runtime = options.runtime === undefined ? locateRuntime() : options.runtime;
     if (runtime === null) throw new ConfigurationError(RUNTIME_INSTALL_HINT);
     this.runtime = runtime;
-    this.file = modelFileIdentity(options.modelFile);
+    if (options.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.sha256)) throw new ConfigurationError(`sha256 must be 64 lowercase hex digits, got ${options.sha256}`);
+    this.file =
+      options.sha256 !== undefined
+        ? { path: options.modelFile, name: basename(options.modelFile), bytes: this.gguf.fileBytes, sha256: options.sha256 }
+        : modelFileIdentity(options.modelFile);
 
     this.template = options.chatTemplate === 'chatml' || this.gguf.chatTemplate === null ? 'chatml' : 'model';
     if (this.gguf.chatTemplate === null && options.chatTemplate !== 'chatml') {

@@ -61,6 +61,8 @@ export interface ForecastCommandOptions {
   modelCutoff?: string;
   format?: ReplyFormat;
   cache?: string;
+  /** The live provider whose answers `--provider replay` serves: openai (default) or local. */
+  replayProvider?: 'openai' | 'local';
   news?: string;
   dataDir?: string;
   concurrency: number;
@@ -183,8 +185,11 @@ function buildForecaster(
     let transport: ChatTransport;
     if (o.dryRun) transport = noCallTransport;
     else if (name === 'replay') {
-      const endpoint = replayEndpoint(o.baseUrl); // a configuration error first, before the cache is looked for
-      transport = new ReplayTransport(new ResponseCache(cacheDir, false), 'openai', endpoint);
+      const replayed = o.replayProvider ?? 'openai';
+      // A local run's answers are keyed by the model string its records show (name, file, sha256, runtime) and
+      // by its settings in the endpoint string: replay serves them from whichever settings recorded them.
+      const endpoint = replayed === 'local' ? undefined : replayEndpoint(o.baseUrl); // a configuration error first, before the cache is looked for
+      transport = new ReplayTransport(new ResponseCache(cacheDir, false), replayed, endpoint);
     } else {
       const live = new OpenAITransport({
         baseURL: o.baseUrl,
@@ -397,6 +402,7 @@ export function registerForecastCommand(program: Command, io: CommandIo = proces
     .option('--model-cutoff <YYYY-MM>', "the model's knowledge cutoff (else the known-models table)")
     .addOption(new Option('--format <format>', 'prompt/answer format (default: paper for paper-* sources, json otherwise)').choices(['paper', 'json']))
     .option('--cache <dir>', 'response cache folder (default: llm-cache next to --out)')
+    .addOption(new Option('--replay-provider <name>', 'for --provider replay: whose answers to serve, openai or local (then --model is the "model" field of the local run\'s records)').choices(['openai', 'local']).default('openai'))
     .option('--news <file>', 'news file for --source news (CSV or JSONL: date, text, optional ticker)')
     .option('--data-dir <dir>', 'folder with the bundled data (default: the repository data/)')
     .option('--concurrency <n>', 'forecasts (and requests) in flight', positiveInt('--concurrency'), 4)

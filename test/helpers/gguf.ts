@@ -88,8 +88,8 @@ class Bytes {
   }
 }
 
-/** Serialises a GGUF v3 file. */
-export function ggufBytes(kvs: ReadonlyArray<readonly [string, KvValue]>, tensors: readonly GgufTensor[]): Buffer {
+/** The header (everything before the tensor data) and where each tensor's data goes. */
+function ggufHeader(kvs: ReadonlyArray<readonly [string, KvValue]>, tensors: ReadonlyArray<{ name: string; dims: readonly number[] }>): { header: Buffer; offsets: number[]; dataBytes: number } {
   const out = new Bytes();
   out.push(Buffer.from('GGUF', 'latin1'));
   out.u32(3);
@@ -138,7 +138,7 @@ export function ggufBytes(kvs: ReadonlyArray<readonly [string, KvValue]>, tensor
   const offsets: number[] = [];
   for (const t of tensors) {
     offsets.push(offset);
-    offset += t.data.byteLength;
+    offset += 4 * t.dims.reduce((a, b) => a * b, 1);
     offset += (ALIGN - (offset % ALIGN)) % ALIGN;
   }
   tensors.forEach((t, i) => {
@@ -149,6 +149,14 @@ export function ggufBytes(kvs: ReadonlyArray<readonly [string, KvValue]>, tensor
     out.u64(offsets[i]);
   });
   out.pad();
+  return { header: out.concat(), offsets, dataBytes: offset };
+}
+
+/** Serialises a GGUF v3 file. */
+export function ggufBytes(kvs: ReadonlyArray<readonly [string, KvValue]>, tensors: readonly GgufTensor[]): Buffer {
+  const { header } = ggufHeader(kvs, tensors);
+  const out = new Bytes();
+  out.push(header);
   for (const t of tensors) {
     out.push(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     out.pad();
@@ -216,7 +224,12 @@ const PREFER: ReadonlyArray<readonly [string | 'default' | 'ws' | 'special', Rea
 
 /** The whole tiny model as GGUF bytes (deterministic for given options). */
 export function tinyLlamaGguf(options: TinyModelOptions = {}): Buffer {
-  const { nEmbd, nHead, nHeadKv, nFf } = TINY;
+  const { kvs, tensors } = tinyLlamaParts(options);
+  return ggufBytes(kvs, tensors);
+}
+
+function tinyLlamaParts(options: TinyModelOptions, nFf: number = TINY.nFf): { kvs: Array<readonly [string, KvValue]>; tensors: GgufTensor[] } {
+  const { nEmbd, nHead, nHeadKv } = TINY;
   const blocks = options.blocks ?? 1;
   const random = rng(options.seed ?? 1234);
   const gauss = () => {
@@ -313,7 +326,7 @@ export function tinyLlamaGguf(options: TinyModelOptions = {}): Buffer {
   ];
   const template = options.chatTemplate === undefined ? CHATML_TEMPLATE : options.chatTemplate;
   if (template !== null) kvs.push(['tokenizer.chat_template', { type: 'string', value: template }]);
-  return ggufBytes(kvs, tensors);
+  return { kvs, tensors };
 }
 
 /** Writes the tiny model to `path` and returns the path. */
