@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 export const EnvConfigSchema = z
   .object({
-    // --- account (spec §1.3) -------------------------------------------------------------------------
+    // --- account (docs/mechanics.md#the-account) ----------------------------------------------------
     /** Starting total equity, $. */
     initialAmount: z.number().positive().default(1_000_000),
     /** Margin rate k: each book is k × its equity gross (k = 2: borrow 100% of equity). */

@@ -370,7 +370,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     const n = this.n;
     const cfg = this.cfg;
     let reallocation: StepInfo['reallocation'];
-    // 1. Reallocation due today (before trading, at today's prices).
+    // 1. Reallocation due today (before trading, at today's prices; docs/mechanics.md#reallocation).
     if (this.nextRealloc < this.reallocs.length && this.reallocs[this.nextRealloc].date <= this.frame.dates[this.t]) {
       let ev = this.reallocs[this.nextRealloc];
       while (this.nextRealloc + 1 < this.reallocs.length && this.reallocs[this.nextRealloc + 1].date <= this.frame.dates[this.t]) {
@@ -443,7 +443,7 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
   /**
    * The original's terminal call re-margins both books at the last day's prices. The paper's pipeline
    * discards it (its account log ends before it), so it is run on a copy: the book stays as logged and
-   * only the resulting equity is reported.
+   * only the resulting equity is reported (docs/mechanics.md#terminal-re-margin).
    */
   private terminalRemarginEquity(): number {
     const core = this.core;

@@ -1,5 +1,5 @@
 import type { MarketFrame } from '../src/data/market-frame.ts';
-import type { RatioSchedule } from '../src/schedule.ts';
+import { parseRatioSchedule, type RatioSchedule } from '../src/schedule.ts';
 import type { EnvConfig, EnvConfigInput } from './config.ts';
 import { MarginTradingEnv, type EnvState } from './margin-env.ts';
 import type { Box } from './spaces.ts';
@@ -51,7 +51,9 @@ export class MarginVecEnv implements VecEnv {
     if (!(Number.isInteger(numEnvs) && numEnvs >= 1)) throw new Error(`MarginVecEnv: numEnvs must be a positive integer, got ${numEnvs}`);
     this.numEnvs = numEnvs;
     this.opts = opts;
-    this.envs = Array.from({ length: numEnvs }, () => new MarginTradingEnv(frame, config, { schedule: opts.schedule ?? null }));
+    // The one schedule contract, checked once here so that an error names this constructor (each copy checks it against the frame).
+    const schedule = opts.schedule ? parseRatioSchedule(opts.schedule, 'MarginVecEnv: ratio schedule') : null;
+    this.envs = Array.from({ length: numEnvs }, () => new MarginTradingEnv(frame, config, { schedule }));
     const e0 = this.envs[0];
     this.obsDim = e0.obsDim;
     this.actDim = e0.actDim;

@@ -1,5 +1,5 @@
 /**
- * The paper's eight market-trend labels and their scores (spec §1.6). Flat and Fluctuating both score 0:
+ * The paper's eight market-trend labels and their scores (docs/mechanics.md#market-forecast-stage-1). Flat and Fluctuating both score 0:
  * neither calls a direction.
  */
 export const LABELS = [

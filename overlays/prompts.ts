@@ -29,7 +29,7 @@ export function paperEnding(order: readonly Label[] = LABELS): string {
   );
 }
 
-/** The paper's fixed question, verbatim (spec §1.6). */
+/** The paper's fixed question, verbatim (docs/mechanics.md#market-forecast-stage-1). */
 export const PAPER_ENDING = paperEnding(LABELS);
 
 /** The paper's system prompt for GPT and DeepSeek. */

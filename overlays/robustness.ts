@@ -1,5 +1,5 @@
 /**
- * The paper's robustness check (spec §1.6): ask again with the label list in another order and measure
+ * The paper's robustness check (docs/mechanics.md#market-forecast-stage-1): ask again with the label list in another order and measure
  * how much the scores move, as the mean |score_original − score_shuffled| over dates both runs answered.
  */
 import { stream } from '../src/rng.ts';

@@ -3,10 +3,10 @@
  *
  * The trade period [start, end) is cut at boundaries start, start + k, start + 2k, … (k = freqMonths).
  * At each boundary the rule uses the forecast dated AT that boundary. The original used the next one
- * for the first segment (`ratio_list[1]`, spec §1.11.3), a look-ahead this code does not repeat:
+ * for the first segment (`ratio_list[1]`, docs/mechanics.md#first-segment-forecast), a look-ahead this code does not repeat:
  * a boundary without its own forecast is an error, never filled from another date.
  *
- * - Paper rule (`update_ratio`, spec §1.7): c = scale · score; at each boundary the env sets
+ * - Paper rule (`update_ratio`, docs/mechanics.md#position-reallocation-stage-2): c = scale · score; at each boundary the env sets
  *   f* = clip(f · (1 + c), minShare, maxShare) from the actual long share f. Emits `change` events. The
  *   schedule's `targets` are the nominal path (f as if it had not drifted since the last boundary).
  * - Direct mapping: target long share = clip(neutral + maxTilt · (score / 3) · confidence), confidence

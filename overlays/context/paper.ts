@@ -1,9 +1,9 @@
 /**
- * The paper's own stage-1 prompts (spec §1.6): 16 quarterly prompts, 2020-05-01 … 2024-02-01, built from
+ * The paper's own stage-1 prompts (docs/mechanics.md#market-forecast-stage-1): 16 quarterly prompts, 2020-05-01 … 2024-02-01, built from
  * macro indicators (`macro_indicator.json`) or firm-news summaries (`firm_news.json`), keyed by decision
  * date. They make the published stage 1 re-runnable as is, but they are NOT point in time: the macro
  * tables hold values published after the decision date and quarterly GDP spread over months, and the
- * news summaries were written after the fact (spec §1.11.2, §1.11.4). Every context says so.
+ * news summaries were written after the fact (docs/mechanics.md#look-ahead-in-the-prompts). Every context says so.
  */
 import { z } from 'zod';
 import { bundledDataPath, readDataText } from '../../src/data/macro.ts';
@@ -11,7 +11,7 @@ import { PAPER_ENDING } from '../prompts.ts';
 import type { Context, ContextSource } from './types.ts';
 
 export const PAPER_NOT_POINT_IN_TIME =
-  'not point-in-time (the original prompts contain look-ahead, see spec §1.11.2)';
+  'not point-in-time (the original prompts contain look-ahead, see docs/mechanics.md#look-ahead-in-the-prompts)';
 
 const PAPER_FILES = { 'paper-macro': 'macro_indicator.json', 'paper-news': 'firm_news.json' } as const;
 

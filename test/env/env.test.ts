@@ -185,6 +185,29 @@ describe('deviations from the original', () => {
     expect(r!.info.reason).toBe('end_of_data');
     expect(r!.info.equityAfterTerminalRemargin).toBeDefined();
   });
+  it('the terminal re-margin force-sells at the last day\'s prices and reports the equity net of the fee (hand-computed)', () => {
+    // docs/mechanics.md#terminal-re-margin. $2,000, 1:1: e^l 1,000, cash 2,000, loan 1,000; e^s 1,000, limit 2,000.
+    // Day 0 at 10: buy 200 shares of stock 0 (no buy fee): cash 0, e^l 1,000; long maintenance 1,000/2,000 = 0.5,
+    // no margin call. Re-mark at 6: long MV 1,200, e^l = 0 + 1,200 − 1,000 = 200 (the last day: truncated).
+    // Terminal update_loan: target 200, d = 200 − 1,000 = −800; cash 0 ≤ 800 → forced liquidation: rest 800;
+    // the only long (MV 1,200) is sold whole: cash += 1,200·0.99 = 1,188, e^l −= 12 → 188; 1,200 ≥ rest →
+    // cash 388; loan 200. update_credit: no shorts, d = 2·1,000 − 2,000 = 0, nothing moves.
+    // Reported equity 188 + 1,000 = 1,188; the book itself stays as logged (equity 1,200, 200 shares).
+    const f = tinyFrame([[10, 10], [6, 10]]);
+    const env = new MarginTradingEnv(f, envConfig('paper', { initialAmount: 2000, hmax: 200, buyCost: 0, sellCost: 0.01 }));
+    env.reset();
+    const r = env.step([1, 0, 0, 0]);
+    expect(r.truncated).toBe(true);
+    expect(r.info.equity).toBe(1200);
+    expect(r.info.equityAfterTerminalRemargin).toBeCloseTo(1188, 9);
+    expect(Array.from(env.core.holdings)).toEqual([200, 0]);
+    expect(env.core.accountVector()).toEqual([0, 1000, 200, 2000, 3000, 1000]);
+    expect(r.info.counters.forcedTrades).toBe(0);
+    // Off: nothing is reported.
+    const off = new MarginTradingEnv(f, envConfig('paper', { initialAmount: 2000, hmax: 200, buyCost: 0, sellCost: 0.01, terminalRemargin: false }));
+    off.reset();
+    expect(off.step([1, 0, 0, 0]).info.equityAfterTerminalRemargin).toBeUndefined();
+  });
   it('wipe-out terminates in the realistic preset', () => {
     // 90% long, fully invested at 10, then both stocks fall to 0.5 the next morning.
     const f = tinyFrame([[10, 10], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envConfig } from '../../env/config.ts';
 import { MarginTradingEnv } from '../../env/margin-env.ts';
+import { MarginVecEnv } from '../../env/vector-env.ts';
 import { loadRatioSchedule, parseRatioSchedule, schedulePeriodCheck, type RatioSchedule } from '../../src/schedule.ts';
 import { fixtureFrame } from '../helpers/fixture-frame.ts';
 
@@ -51,6 +52,38 @@ describe('one schedule contract, from a file and from code', () => {
       expect(() => e.reset({ options: { schedule: s } })).toThrow(message);
       e.reset();
       expect(() => e.setSchedule(s)).toThrow(message);
+    });
+  }
+
+  // The same words from a file and from code: only the prefix naming the source differs.
+  const SAME: [string, unknown][] = [
+    ['an impossible date (2021-02-30 would silently never fire)', { reallocations: [{ date: '2021-02-30', change: 0.1 }] }],
+    ['an impossible target date', { targets: [{ date: '2021-02-30', longShare: 0.6 }] }],
+    ['inverted bounds', { reallocations: [{ date: '2019-03-01', target: 0.5 }], minShare: 0.7, maxShare: 0.2 }],
+  ];
+  for (const [what, body] of SAME) {
+    it(`refuses ${what} from code exactly as from a file, with the same message`, () => {
+      const p = file(`same-${what.replace(/\W+/g, '-')}.json`, body);
+      const messageOf = (f: () => unknown): string => {
+        try {
+          f();
+        } catch (e) {
+          expect((e as Error).name).toBe('DataError'); // a ScheduleError: the CLI prints it as one line
+          return (e as Error).message;
+        }
+        throw new Error('not refused');
+      };
+      const fromFile = messageOf(() => loadRatioSchedule(p));
+      expect(fromFile.startsWith(`${p}: field "`)).toBe(true);
+      const detail = fromFile.slice(p.length + 2);
+      const s = body as RatioSchedule;
+      const e = env();
+      e.reset();
+      expect(messageOf(() => env(s))).toBe(`MarginTradingEnv: ratio schedule: ${detail}`);
+      expect(messageOf(() => e.reset({ options: { schedule: s } }))).toBe(`reset: ratio schedule: ${detail}`);
+      expect(messageOf(() => e.setSchedule(s))).toBe(`setSchedule: ratio schedule: ${detail}`);
+      expect(messageOf(() => new MarginVecEnv(frame, envConfig('paper'), { numEnvs: 2, schedule: s }))).toBe(`MarginVecEnv: ratio schedule: ${detail}`);
+      expect(messageOf(() => parseRatioSchedule(s, 'here'))).toBe(`here: ${detail}`);
     });
   }
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { findVerdict, ForecastAnswerSchema, parseFreeText, parseJsonReply } from '../../overlays/answer.ts';
 import { LABELS, LABEL_SCORES } from '../../overlays/labels.ts';
 
-describe('free-text parser (fixes spec §1.11.6)', () => {
+describe('free-text parser (fixes docs/mechanics.md#answer-parsing)', () => {
   it('is case-insensitive and maps to the canonical label', () => {
     const r = parseFreeText('bullish\n\nSimple explanation: earnings recover.');
     expect(r).toEqual({ ok: true, answer: { label: 'Bullish', score: 2, confidence: null, explanation: 'earnings recover.', keyFactors: [] } });

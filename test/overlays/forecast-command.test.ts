@@ -84,7 +84,7 @@ describe('forecast command, offline', () => {
     const out = join(dir, 'dry.jsonl');
     const r = await cli(['forecast', '--source', 'paper-macro', '--provider', 'openai', '--model', 'gpt-4o-2024-05-13', '--dates', '2020-05-01', '--out', out, '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/===== 2020-05-01 \(paper-macro, asOf 2020-05-01, not point-in-time \(the original prompts contain look-ahead, see spec §1\.11\.2\)\) =====/);
+    expect(r.stdout).toMatch(/===== 2020-05-01 \(paper-macro, asOf 2020-05-01, not point-in-time \(the original prompts contain look-ahead, see docs\/mechanics\.md#look-ahead-in-the-prompts\)\) =====/);
     expect(r.stdout).toContain("Please predict the overall trend of the next half year's DJIA 30 index.\nOnly output: Strongly Bullish, Bullish, Slightly Bullish, Flat, Fluctuating, Slightly Bearish, Bearish, Strongly Bearish\nSimple explanation:");
     expect(() => statSync(out)).toThrow();
   });

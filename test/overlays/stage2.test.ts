@@ -34,7 +34,7 @@ describe('decision dates', () => {
 });
 
 describe('paper rule (update_ratio)', () => {
-  it('uses the forecast dated AT each boundary (not the next one: spec §1.11.3)', () => {
+  it('uses the forecast dated AT each boundary (not the next one: docs/mechanics.md#first-segment-forecast)', () => {
     const r = paperRuleSchedule(points, { ...PERIOD, freqMonths: 6 });
     const changes = r.schedule.reallocations.map((e) => e.change);
     // Boundaries are quarters 0, 2, 4, …: scores 3, -1, 1, 0, -3, 1, -1, 3.
