@@ -1,6 +1,6 @@
 /**
  * A2C (Mnih et al. 2016, synchronous), as Stable-Baselines3 runs it — the algorithm the Margin Trader
- * paper trained — on the same policy code as PPO (networks.ts, policy.ts, ppo/rollout.ts).
+ * paper trained — on the same policy code as PPO (networks.ts, policy.ts, on-policy/).
  *
  * One update = a rollout of nSteps × numEnvs, GAE(γ, λ) (λ = 1: bootstrapped n-step returns), then ONE
  * gradient step on the whole rollout:
@@ -13,12 +13,12 @@
  * (unnormalised) state and rewards.
  */
 import { z } from 'zod';
-import { formatIssues, onPolicyShape } from './config-common.ts';
-import { trainOnPolicy, type OnPolicyAlgorithm, type TrainOptions, type TrainResult } from './on-policy.ts';
+import { formatIssues, onPolicyShape } from './on-policy/config.ts';
+import { trainOnPolicy, type OnPolicyAlgorithm, type TrainOptions, type TrainResult } from './on-policy/driver.ts';
 import { Adam, clipGradNorm, RMSprop } from './optim.ts';
 import { lossAndGrads } from './policy.ts';
-import { budgetIssues } from './ppo/config.ts';
-import { normalizeInPlace } from './ppo/update.ts';
+import { budgetIssues } from './on-policy/budget.ts';
+import { normalizeInPlace } from './on-policy/rollout.ts';
 
 /** SB3's A2C defaults (lr 7e-4, n_steps 5, γ 0.99, λ 1, ent 0, vf 0.5, grad clip 0.5, RMSprop α 0.99 ε 1e-5). */
 const A2cConfigObject = z.strictObject({
@@ -42,7 +42,7 @@ const A2cConfigObject = z.strictObject({
   normalizeAdvantage: z.boolean().default(false).describe('Normalise advantages over each rollout (SB3 A2C: off).'),
 });
 
-/** The A2C config; a budget or network past the caps of ppo/config.ts (`budgetIssues`) is refused naming the parameter. */
+/** The A2C config; a budget or network past the caps of on-policy/budget.ts (`budgetIssues`) is refused naming the parameter. */
 export const A2cConfigSchema = A2cConfigObject.superRefine((cfg, ctx) => {
   for (const i of budgetIssues(cfg)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
 });
@@ -122,7 +122,7 @@ export type A2cTrainOptions = TrainOptions & {
   config?: A2cConfigInput;
 };
 
-/** Trains A2C on `options.vecEnv`; see TrainOptions for the run folder, resume, progress and hooks. */
+/** Trains A2C on `options.env` (one env or a vector env); see TrainOptions for the run folder, resume, progress and hooks. */
 export function trainA2C(options: A2cTrainOptions): Promise<TrainResult<A2cConfig>> {
   return trainOnPolicy(A2C, options.config, options);
 }

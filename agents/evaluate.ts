@@ -1,5 +1,7 @@
 import type { EnvConfig } from '../env/config.ts';
-import { MarginTradingEnv } from '../env/margin-env.ts';
+import { MarginTradingEnv, type ResetOptions } from '../env/margin-env.ts';
+import { perfStats, type PerfStats } from '../src/metrics/perf.ts';
+import { tradingStats, type TradingStats } from '../src/metrics/trading.ts';
 import type { MarketFrame } from '../src/data/market-frame.ts';
 import type { RatioSchedule } from '../src/schedule.ts';
 
@@ -52,7 +54,12 @@ export function evaluateEpisode(
   opts: { schedule?: RatioSchedule | null; start?: string; end?: string; longShare?: number } = {},
 ): EvaluationResult {
   const env = new MarginTradingEnv(frame, cfg, { schedule: opts.schedule ?? null });
-  let { observation, info } = env.reset({ options: { startDate: opts.start, endDate: opts.end, longShare: opts.longShare } });
+  return runEpisode(policy, env, { options: { startDate: opts.start, endDate: opts.end, longShare: opts.longShare } });
+}
+
+/** One deterministic episode of `policy` on `env` from `env.reset(resetArgs)`: the daily account log. */
+function runEpisode(policy: ActionSource, env: MarginTradingEnv, resetArgs: { seed?: number; options?: ResetOptions }): EvaluationResult {
+  let { observation, info } = env.reset(resetArgs);
   const rows: DailyRow[] = [dailyRow(env, info.markDate, 0, false)];
   let endedBy = 'end_of_data';
   let after: number | null = null;
@@ -123,5 +130,39 @@ export function episodeLogOf(rows: readonly Pick<DailyRow, 'date' | 'equity' | '
     fees: daily((r) => r.fees),
     marginCalls: rows[rows.length - 1].marginCalls,
     forcedTrades: rows[rows.length - 1].forcedTrades,
+  };
+}
+
+export interface PolicyEvaluation extends EvaluationResult {
+  /** The episode's performance (perf_stats, annualised with the env's `periodsPerYear`) and trading statistics. */
+  metrics: PerfStats & TradingStats;
+  /** Sum of the env's rewards over the episode, and its number of steps. */
+  totalReward: number;
+  steps: number;
+}
+
+/**
+ * Runs `policy` for one episode on the env it is given (SB3's `evaluate_policy` with one episode): the env
+ * is reset with `seed` (omitted: the env's own random stream continues) and `options` (episode dates,
+ * opening long share, ratio schedule; default: the env's whole frame), then stepped to the end. A trained
+ * policy (`train*(…).policy`, `loadPolicy(dir)`) is deterministic: the Gaussian mean, normalisation frozen.
+ * Returns the daily account, why the episode ended, and its metrics.
+ *
+ *   const ev = evaluatePolicy(result.policy, makeEnv({ period: '2019-01-01:2019-12-31' }));
+ *   ev.metrics.sharpeRatio
+ */
+export function evaluatePolicy(policy: ActionSource, env: MarginTradingEnv, opts: { seed?: number; options?: ResetOptions } = {}): PolicyEvaluation {
+  if (!policy || typeof policy.act !== 'function') throw new Error('evaluatePolicy: policy must have act(observation) → actions (a trained policy, loadPolicy(dir), or your own)');
+  if (!(env instanceof MarginTradingEnv)) {
+    throw new Error('evaluatePolicy: env must be a MarginTradingEnv (makeEnv({ universe, period, preset })); to evaluate on a vector env, evaluate on one of its copies (vecEnv.envs[0])');
+  }
+  const ev = runEpisode(policy, env, { seed: opts.seed, options: opts.options });
+  const perf = { periodsPerYear: env.cfg.periodsPerYear };
+  const rows = ev.rows;
+  return {
+    ...ev,
+    metrics: { ...perfStats(rows.map((r) => r.equity), perf), ...tradingStats(episodeLogOf(rows), perf) },
+    totalReward: rows.reduce((a, r) => a + r.reward, 0),
+    steps: rows.length - 1,
   };
 }

@@ -10,7 +10,7 @@
  *
  *   **Pass-through slots.** Features that are already on a unit scale and whose training distribution may
  *   be degenerate go into the network as they are. The margin env's two ratio slots (current long share of
- *   equity and target long share, both in [0, 1]) are passed through by default (on-policy.ts finds them
+ *   equity and target long share, both in [0, 1]) are passed through by default (the on-policy driver, agents/on-policy/driver.ts, finds them
  *   with `ratioSlotsOf`): trained at the fixed 1:1 split the target slot is the constant 0.5 with variance
  *   ≈ 6e-8, and the SB3 rule would turn an evaluation target of 0.6 into (0.6 − 0.5)/2.5e-4 → +10 (the clip).
  *

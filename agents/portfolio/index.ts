@@ -13,12 +13,30 @@ export {
   type BookDesign,
   type DecisionContext,
   type RebalanceFrequency,
+  type DecisionNote,
   type Strategy,
+  type StrategyInputs,
   type Weights,
 } from './strategy.ts';
-export { makeStrategy, STRATEGY_NAMES, StrategyOptionsSchema, strategyOptions, withPreset, type StrategyName, type StrategyOptions } from './strategies.ts';
-export { equalWeights, executeStrategy, strategyAccount, STRATEGY_HMAX, type ExecutionOptions, type ExecutionResult } from './execute.ts';
-export { accountNote, backtestConfig, BacktestSchema, backtestStrategy, runBacktest, weightsCsv, type BacktestConfig, type BacktestResult } from './backtest.ts';
+export {
+  EqualWeightStrategy,
+  isStrategyName,
+  makeStrategy,
+  MeanVarianceStrategy,
+  MomentumStrategy,
+  OBJECTIVES,
+  RiskBasedStrategy,
+  STRATEGY_NAMES,
+  StrategyOptionsSchema,
+  strategyOptions,
+  withPreset,
+  type StrategyName,
+  type StrategyOptions,
+  type StrategyOptionsInput,
+} from './strategies.ts';
+export { equalWeights, executeStrategy, strategyAccount, STRATEGY_HMAX, type ExecutionOptions, type ExecutionResult, type WeightRecord } from './execute.ts';
+export { accountNote, backtestConfig, BacktestSchema, backtestStrategy, clearStrategyFrames, runBacktest, weightsCsv, type BacktestConfig, type BacktestResult } from './backtest.ts';
+export { loadStrategyInputs, type StrategyInputFiles } from './inputs.ts';
 export { SCORE_PRESET_OPTIONS, ScoreOptionsShape } from './score-options.ts';
 export { cappedScoreWeights, crossSectionalZ, projectCappedSimplex, publishedScoreWeights, scoreRuleWeights, selectByScore, type ScoreRuleName, type ScoreRuleResult } from './score-rules.ts';
 export { scoreSource, standInScores, STAND_IN_DESCRIPTION, type PersonaAggregation, type ScoreSource } from './score-source.ts';

@@ -3,19 +3,19 @@
  * "The 37 Implementation Details of PPO" (ICLR blog track 2022), and Stable-Baselines3's defaults.
  *
  *   config.ts   every knob (zod, strict) with its default and a one-line doc
- *   rollout.ts  vectorised rollouts, buffer, GAE with termination vs truncation
  *   update.ts   epochs × shuffled minibatches: clipped surrogate, value loss (optionally clipped),
  *               entropy bonus, grad-norm clip, Adam (ε 1e-5), target-KL early stop
- *   train.ts    this file: wires them into the shared driver (../on-policy.ts: seeding, run folder,
- *               checkpoints, resume, progress)
+ *   train.ts    this file: wires them into the shared on-policy code (../on-policy/: the driver with
+ *               seeding, run folder, checkpoints, resume, progress; rollouts, GAE with termination vs
+ *               truncation; budget caps)
  *
  * Usage:
- *   const env = new MarginVecEnv(frame, envConfig, { numEnvs: 1, seed, randomStart: true, episodeLength });
- *   const r = await trainPPO({ config: { seed: 1, totalTimesteps: 200_000 }, vecEnv: env, runDir: 'checkpoints/ppo-1' });
+ *   const env = makeVecEnv({ universe: 'dow30', period: '2009-01-01:2018-12-31', numEnvs: 4, randomStart: true, episodeLength: 252 });
+ *   const r = await trainPPO({ config: { seed: 1, totalTimesteps: 200_000 }, env, runDir: 'checkpoints/ppo-1' });
  *   r.policy.act(obs)   // or later: loadPolicy('checkpoints/ppo-1').act(obs)
  */
 import { Adam } from '../optim.ts';
-import { trainOnPolicy, type OnPolicyAlgorithm, type TrainOptions, type TrainResult } from '../on-policy.ts';
+import { trainOnPolicy, type OnPolicyAlgorithm, type TrainOptions, type TrainResult } from '../on-policy/driver.ts';
 import { parsePpoConfig, type PpoConfig, type PpoConfigInput } from './config.ts';
 import { PpoScratch, ppoUpdate } from './update.ts';
 
@@ -43,7 +43,7 @@ export type PpoTrainOptions = TrainOptions & {
   config?: PpoConfigInput;
 };
 
-/** Trains PPO on `options.vecEnv`; see TrainOptions for the run folder, resume, progress and hooks. */
+/** Trains PPO on `options.env` (one env or a vector env); see TrainOptions for the run folder, resume, progress and hooks. */
 export function trainPPO(options: PpoTrainOptions): Promise<TrainResult<PpoConfig>> {
   return trainOnPolicy(PPO, options.config, options);
 }

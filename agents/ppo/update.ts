@@ -13,7 +13,7 @@ import type { ActorCritic } from '../networks.ts';
 import { clipGradNorm, type Optimizer } from '../optim.ts';
 import { lossAndGrads, type LossBatch } from '../policy.ts';
 import type { PpoConfig } from './config.ts';
-import type { RolloutBuffer } from './rollout.ts';
+import { normalizeInPlace, type RolloutBuffer } from '../on-policy/rollout.ts';
 
 export interface PpoUpdateStats {
   policyLoss: number;
@@ -130,15 +130,4 @@ export function ppoUpdate(
     gradientSteps: steps,
     stoppedEarly: stop,
   };
-}
-
-/** (x − mean)/(std + 1e-8) over the first n entries, std unbiased (ddof 1) as torch's .std(). */
-export function normalizeInPlace(x: Float32Array, n: number): void {
-  let s = 0;
-  for (let k = 0; k < n; k++) s += x[k];
-  const mean = s / n;
-  let ss = 0;
-  for (let k = 0; k < n; k++) ss += (x[k] - mean) * (x[k] - mean);
-  const std = Math.sqrt(ss / (n - 1));
-  for (let k = 0; k < n; k++) x[k] = (x[k] - mean) / (std + 1e-8);
 }

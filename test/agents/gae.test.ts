@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeGae } from '../../agents/ppo/rollout.ts';
+import { computeGae } from '../../agents/on-policy/rollout.ts';
 
 // Two envs, four steps, t-major (index t·2 + e). γ = 0.9, λ = 0.8 (γλ = 0.72).
 // env 0: truncated at t = 1 (time limit) with V(final obs) = 10 → bootstrap from 10, no carry across t = 1.

@@ -10,7 +10,7 @@ import type { VecEnv } from '../../env/types.ts';
 import { A2C_PRESETS, trainA2C } from '../../agents/a2c.ts';
 import { loadCheckpoint, loadPolicy, saveCheckpoint } from '../../agents/checkpoint.ts';
 import { decodeJson, encodeJson } from '../../agents/io.ts';
-import type { UpdateMetrics } from '../../agents/on-policy.ts';
+import type { UpdateMetrics } from '../../agents/on-policy/driver.ts';
 import { trainPPO } from '../../agents/ppo/train.ts';
 import { RunFolder } from '../../agents/run-folder.ts';
 import { TwoAssetDriftVecEnv } from '../../agents/toy-envs.ts';

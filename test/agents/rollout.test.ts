@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { VecEnv, VecStepResult } from '../../env/types.ts';
 import { initBackend } from '../../agents/backend.ts';
 import { ActorCritic } from '../../agents/networks.ts';
-import { collectRollout, RolloutBuffer, RolloutScratch } from '../../agents/ppo/rollout.ts';
+import { collectRollout, RolloutBuffer, RolloutScratch } from '../../agents/on-policy/rollout.ts';
 import { TwoAssetDriftVecEnv } from '../../agents/toy-envs.ts';
 import { stream } from '../../src/rng.ts';
 

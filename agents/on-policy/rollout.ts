@@ -1,5 +1,5 @@
 /**
- * Rollout collection and Generalised Advantage Estimation, shared by PPO and A2C.
+ * Rollout collection, Generalised Advantage Estimation and advantage normalisation, shared by PPO and A2C.
  *
  * Storage is flat and t-major: transition (t, e) of env e at step t is index i = t·numEnvs + e; its
  * observation is obs[i·obsDim …]. Nothing is allocated per step.
@@ -219,4 +219,15 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer, sc: RolloutS
   }
   net.forward(s.lastObs, N, null, buf.lastValues);
   return episodes;
+}
+
+/** (x − mean)/(std + 1e-8) over the first n entries, std unbiased (ddof 1) as torch's .std(). */
+export function normalizeInPlace(x: Float32Array, n: number): void {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += x[k];
+  const mean = s / n;
+  let ss = 0;
+  for (let k = 0; k < n; k++) ss += (x[k] - mean) * (x[k] - mean);
+  const std = Math.sqrt(ss / (n - 1));
+  for (let k = 0; k < n; k++) x[k] = (x[k] - mean) / (std + 1e-8);
 }

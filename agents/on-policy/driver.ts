@@ -1,7 +1,8 @@
 /**
  * The on-policy training driver shared by PPO and A2C: seeding, run folder, rollouts, logging,
  * checkpoints, resume and progress. The algorithms supply their config, optimiser and update step
- * (ppo/train.ts, a2c.ts); everything here is the same for both.
+ * (ppo/train.ts, a2c.ts); everything here is the same for both. Rollouts, GAE and advantage
+ * normalisation are in rollout.ts, the budget caps in budget.ts.
  *
  * One iteration ("update" u = 1, 2, …):
  *   lr_u = lr·(1 − (u−1)/U) if annealLr else lr
@@ -31,20 +32,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import type { EpisodeSummary, VecEnv } from '../env/types.ts';
-import { boxSize } from '../env/spaces.ts';
-import { Rng, stream } from '../src/rng.ts';
-import { initBackend, type BackendPref } from './backend.ts';
-import { loadCheckpoint, makePolicy, paramCount, saveCheckpoint, type Checkpoint, type Policy } from './checkpoint.ts';
-import type { OnPolicyConfig } from './config-common.ts';
-import { ActorCritic, type NetConfig } from './networks.ts';
-import { checkObsRule, DEFAULT_OBS_STD_FLOOR, obsRuleOf, ObsNormalizer, RewardScaler, type ObsNormRule } from './normalize.ts';
-import { ratioSlotsOf } from './conditioning.ts';
-import type { Optimizer, OptimizerState } from './optim.ts';
-import { collectRollout, ingestObservations, RolloutBuffer, RolloutScratch, type RolloutState } from './ppo/rollout.ts';
-import { fmtCount, MAX_NETWORK_PARAMS } from './ppo/config.ts';
-import { createProgress, type ProgressMode } from './progress.ts';
-import { RunFolder } from './run-folder.ts';
+import type { EpisodeSummary, VecEnv } from '../../env/types.ts';
+import { boxSize } from '../../env/spaces.ts';
+import { Rng, stream } from '../../src/rng.ts';
+import { initBackend, type BackendPref } from '../backend.ts';
+import { loadCheckpoint, makePolicy, paramCount, saveCheckpoint, type Checkpoint, type Policy } from '../checkpoint.ts';
+import type { OnPolicyConfig } from './config.ts';
+import { ActorCritic, type NetConfig } from '../networks.ts';
+import { checkObsRule, DEFAULT_OBS_STD_FLOOR, obsRuleOf, ObsNormalizer, RewardScaler, type ObsNormRule } from '../normalize.ts';
+import { ratioSlotsOf } from '../conditioning.ts';
+import type { Optimizer, OptimizerState } from '../optim.ts';
+import { asVecEnv, type AnyEnv } from './as-vec-env.ts';
+import { collectRollout, ingestObservations, RolloutBuffer, RolloutScratch, type RolloutState } from './rollout.ts';
+import { fmtCount, MAX_NETWORK_PARAMS } from './budget.ts';
+import { createProgress, type ProgressMode } from '../progress.ts';
+import { RunFolder } from '../run-folder.ts';
 
 /** A VecEnv whose full state can be saved in a checkpoint and restored (JSON-able; typed arrays allowed). */
 export interface SnapshotVecEnv extends VecEnv {
@@ -59,11 +61,15 @@ export function isSnapshotVecEnv(env: VecEnv): env is SnapshotVecEnv {
 
 export interface TrainOptions {
   /**
-   * The environments, constructed by the caller (e.g. `new MarginVecEnv(frame, envConfig, {numEnvs, …})`).
-   * The driver calls `reset` once (or `setState` on resume) and then only `step`. On resume, construct it
-   * the same way as for the original run.
+   * The environment(s), constructed by the caller: one env (`makeEnv(…)`, any Gymnasium-style `Env`: it is
+   * trained on as a vector env of 1, see on-policy/as-vec-env.ts) or a vector env (`makeVecEnv(…)`,
+   * `new MarginVecEnv(frame, envConfig, {numEnvs, …})`). The driver calls `reset` once (or `setState` on
+   * resume) and then only `step`. On resume, construct it the same way as for the original run.
+   * Give `env` or `vecEnv` (the same thing under its older name), not both.
    */
-  vecEnv: VecEnv;
+  env?: VecEnv | AnyEnv;
+  /** The same as `env` (either a vector env or one env). */
+  vecEnv?: VecEnv | AnyEnv;
   /** Run folder (config.json, manifest.json, metrics.jsonl, checkpoint.json). null/undefined: nothing written. */
   runDir?: string | null;
   /** Continue the run in `runDir` from its last checkpoint (see the guarantees above). */
@@ -207,10 +213,17 @@ export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<
   return vr === 0 ? null : 1 - vd / vr;
 }
 
-function describeEnv(env: VecEnv): { O: number; A: number; N: number; low: Float64Array; high: Float64Array } {
-  if (!env || typeof env.step !== 'function' || typeof env.reset !== 'function') {
-    throw new Error('train: options.vecEnv must be a VecEnv (env/types.ts) with reset(seed) and step(actions)');
+/** The vector env to train on: `env` or `vecEnv`, one env wrapped as a vector env of 1. */
+function trainingEnv(opts: TrainOptions): VecEnv {
+  if (opts.env !== undefined && opts.vecEnv !== undefined) throw new Error('train: give options.env or options.vecEnv, not both (they are the same option)');
+  const given = opts.env ?? opts.vecEnv;
+  if (given === undefined || given === null) {
+    throw new Error('train: options.env is missing: pass one env (makeEnv({ universe, period })) or a vector env (makeVecEnv({ universe, period, numEnvs }))');
   }
+  return asVecEnv(given);
+}
+
+function describeEnv(env: VecEnv): { O: number; A: number; N: number; low: Float64Array; high: Float64Array } {
   const N = env.numEnvs;
   if (!(Number.isInteger(N) && N >= 1)) throw new Error(`train: vecEnv.numEnvs must be a positive integer, got ${N}`);
   if (env.observationSpace.shape.length !== 1) {
@@ -252,8 +265,8 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
 ): Promise<TrainResult<C>> {
   const progressMode = opts.progress ?? 'auto';
   const log = opts.log ?? (progressMode === 'none' ? () => {} : (s: string) => process.stderr.write(s + '\n'));
-  const { O, A, N, low, high } = describeEnv(opts.vecEnv);
-  const env = opts.vecEnv;
+  const env = trainingEnv(opts);
+  const { O, A, N, low, high } = describeEnv(env);
   if (opts.resume && !opts.runDir) throw new Error('train: resume needs runDir (the folder of the run to continue)');
 
   // ---- config ------------------------------------------------------------------------------------
