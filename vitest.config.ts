@@ -1,8 +1,14 @@
 import { defineConfig } from 'vitest/config';
+import { SLOW_TESTS } from './test/tiers.ts';
+
+// MARGINLAB_TEST_TIER: fast (default: everything not listed as slow) | slow (only those) | all.
+const tier = process.env.MARGINLAB_TEST_TIER ?? 'fast';
+if (!['fast', 'slow', 'all'].includes(tier)) throw new Error(`MARGINLAB_TEST_TIER must be fast, slow or all, got "${tier}"`);
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: tier === 'slow' ? [...SLOW_TESTS] : ['test/**/*.test.ts'],
+    exclude: tier === 'fast' ? ['**/node_modules/**', ...SLOW_TESTS] : ['**/node_modules/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: forks keep tfjs/wasm state per file and avoid worker-thread quirks.

@@ -3,7 +3,7 @@
  *
  * Two reply formats: the paper's free text ("<label>\nSimple explanation: …") and a JSON object. Both
  * end in the same zod-validated `ForecastAnswer`. The free-text parser fixes the original's bugs
- * (spec §1.11.6): matching is case-insensitive and maps every spelling to the canonical label, and it
+ * (docs/mechanics.md#answer-parsing): matching is case-insensitive and maps every spelling to the canonical label, and it
  * reads the final verdict rather than the first label that happens to be mentioned:
  *
  *   1. the last explicit verdict ("Prediction:", "Final answer:", "Answer:", "Verdict:", "Forecast:",
@@ -15,6 +15,8 @@
  * A reply that yields no label is an error, never a silent neutral.
  */
 import { z } from 'zod';
+import { fieldProblems } from '../src/field-problems.ts';
+import { parseJsonInReply } from './json-reply.ts';
 import { LABELS, LABEL_SCORES, canonicalLabel, type Label } from './labels.ts';
 
 const MAX_EXPLANATION = 20_000;
@@ -58,7 +60,7 @@ export const JsonReplySchema = z
 export type AnswerResult = { ok: true; answer: ForecastAnswer } | { ok: false; error: string };
 
 function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(answer)'}: ${i.message}`).join('; ');
+  return fieldProblems(error, '(answer)').join('; ');
 }
 
 /** Builds and validates the final answer (the one gate every format and forecaster passes through). */
@@ -120,26 +122,11 @@ export function parseFreeText(text: string): AnswerResult {
   return makeAnswer({ label, score: LABEL_SCORES[label], confidence: null, explanation: explanationOf(text), keyFactors: [] });
 }
 
-/** The JSON object inside a reply: the whole text, a ```json fence, or the outermost {...}. */
-function extractJson(text: string): string {
-  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
-  if (fenced) return fenced[1].trim();
-  const t = text.trim();
-  if (t.startsWith('{')) return t;
-  const a = t.indexOf('{');
-  const b = t.lastIndexOf('}');
-  return a >= 0 && b > a ? t.slice(a, b + 1) : t;
-}
-
 /** Parses the structured JSON format. */
 export function parseJsonReply(text: string): AnswerResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(extractJson(text));
-  } catch (e) {
-    return { ok: false, error: `not valid JSON (${(e as Error).message})` };
-  }
-  const r = JsonReplySchema.safeParse(value);
+  const json = parseJsonInReply(text);
+  if (!json.ok) return json;
+  const r = JsonReplySchema.safeParse(json.value);
   if (!r.success) return { ok: false, error: issuesText(r.error) };
   const { label, score, confidence, explanation, keyFactors } = r.data;
   return makeAnswer({ label, score: score ?? LABEL_SCORES[label], confidence, explanation, keyFactors });

@@ -9,26 +9,10 @@
 import type { ForecastAnswer } from './answer.ts';
 import type { Context, SourceName } from './context/types.ts';
 import type { ModelCutoff } from './model-cutoffs.ts';
+import type { Outcome } from './outcome.ts';
 
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-  /** Chat requests sent or replayed for this forecast (1, or 2 with a repair). */
-  requests: number;
-  /** US dollars from the price table; null when the model's price is unknown, 0 for offline. */
-  costUsd: number | null;
-}
-
-export const NO_USAGE: Usage = Object.freeze({ promptTokens: 0, completionTokens: 0, requests: 0, costUsd: 0 });
-
-export function addUsage(a: Usage, b: Usage): Usage {
-  return {
-    promptTokens: a.promptTokens + b.promptTokens,
-    completionTokens: a.completionTokens + b.completionTokens,
-    requests: a.requests + b.requests,
-    costUsd: a.costUsd === null || b.costUsd === null ? null : a.costUsd + b.costUsd,
-  };
-}
+// Usage is shared with the asset scorers; re-exported where forecasters have always found it.
+export { addUsage, NO_USAGE, type Usage } from './outcome.ts';
 
 export interface ForecastInput {
   /** The decision date. */
@@ -40,21 +24,8 @@ export interface ForecastInput {
   signal?: AbortSignal;
 }
 
-export interface ForecastOutcome {
-  /** Null on failure. */
-  answer: ForecastAnswer | null;
-  failure?: string;
-  /** Every raw reply received for this forecast, in order (LLMs; kept on failure). */
-  raw?: string[];
-  /** Hash of what the forecaster read: the chat messages for LLMs, the data summary for offline rules. */
-  promptHash: string;
-  usage: Usage;
-  latencyMs: number;
-  /** True when every reply came from the replay cache. */
-  cached: boolean;
-  /** Problems that did not cost the answer (malformed token counts, a reply the cache could not store). */
-  warnings?: string[];
-}
+/** A forecast's outcome (outcome.ts): the answer is a validated ForecastAnswer. */
+export type ForecastOutcome = Outcome<ForecastAnswer>;
 
 export interface Forecaster {
   /** Recorded as `provider` in signals: openai, momentum, macro, constant, oracle, ensemble. */

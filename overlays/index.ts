@@ -7,7 +7,7 @@
  * `scheduleFromSignalsFile`) turn signals into the env's `RatioSchedule`.
  */
 export { ForecastAnswerSchema, parseFreeText, parseJsonReply, parseReply, type ForecastAnswer, type ReplyFormat } from './answer.ts';
-export { BundledSources } from './context/bundled.ts';
+export { BundledSources, type BundledSourcesOptions } from './context/bundled.ts';
 export { MacroContextSource, DEFAULT_MACRO_SERIES } from './context/macro.ts';
 export { NewsContextSource } from './context/news.ts';
 export { PaperPromptSource, PAPER_NOT_POINT_IN_TIME } from './context/paper.ts';
@@ -27,17 +27,23 @@ export { DEFAULT_MAX_REPLY_BYTES, normalizeBaseUrl, OpenAITransport } from './pr
 export { OracleForecaster } from './providers/oracle.ts';
 export { ConfigurationError, FatalProviderError, RequestFailedError } from './providers/transport.ts';
 export { labelOrderRobustness, shuffledLabelOrders } from './robustness.ts';
-export { collectForecasts, runForecasts, signalRecord, type ForecastRunSummary } from './run.ts';
-export { readSignals, SignalRecordSchema, SignalsWriter, sortSignalsFile, successfulSignals, type SignalRecord } from './signals.ts';
+export { collectForecasts, runForecasts, signalRecord, type ForecastRunOptions, type ForecastRunSummary } from './run.ts';
+export { parseSignals, readSignals, SignalRecordSchema, SignalsWriter, sortSignalsFile, successfulSignals, type SignalRecord, type SignalsFile } from './signals.ts';
 export {
   boundaries,
   directMappingSchedule,
   paperRuleSchedule,
   PAPER_BOUNDS,
+  scheduleFor,
   scheduleFromSignalsFile,
   zeroChangeSchedule,
+  type DirectMappingOptions,
   type ForecastPoint,
+  type PaperRuleOptions,
+  type Stage2Decision,
+  type Stage2Options,
   type Stage2Result,
+  type Stage2Rule,
 } from './stage2.ts';
 // Stage 1 for assets (`marginlab score`): contexts, scorers, the run and the scores file.
 export { ScoringContexts, universeClosePrices, visibleBefore, type AssetContext, type ClosePrices } from './scoring/context.ts';

@@ -131,3 +131,8 @@ export function promptHash(messages: readonly ChatMessage[]): string {
   }
   return h;
 }
+
+/** Chat messages as --dry-run shows them: each under its role, as they would be sent. */
+export function previewMessages(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n');
+}

@@ -15,13 +15,15 @@
  * it never aborts the run. A rerun must use the same provider, model, source, format and label order as
  * the file it extends.
  */
-import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { acquireLock, type Lock } from '../src/lock.ts';
+import { fieldProblems } from '../src/field-problems.ts';
+import { withLock, type Lock } from '../src/lock.ts';
+import { mapConcurrently, workThrough } from '../src/pending-work.ts';
 import type { ReplyFormat } from './answer.ts';
 import type { Context, ContextSource, SourceName } from './context/types.ts';
-import { addUsage, NO_USAGE, type ForecastOutcome, type Forecaster, type Usage } from './forecaster.ts';
+import { NO_USAGE, type ForecastOutcome, type Forecaster } from './forecaster.ts';
 import { LABELS, type Label } from './labels.ts';
+import { countRecord, type RecordCounts } from './outcome.ts';
 import { parseSignals, SignalRecordSchema, SignalsWriter, sortSignalsFile, UsageSchema, type SignalRecord } from './signals.ts';
 
 export interface ForecastRunOptions {
@@ -46,16 +48,10 @@ export interface ForecastRunOptions {
   onRecord?: (record: SignalRecord, progress: { done: number; total: number; cached: boolean }) => void;
 }
 
-export interface ForecastRunSummary {
+/** `written`, `failures`, `cached`, `usage`, `newUsage`: the records this run wrote (outcome.ts). */
+export interface ForecastRunSummary extends RecordCounts {
   total: number;
   skipped: number;
-  written: number;
-  failures: number;
-  cached: number;
-  /** Tokens and cost of every record written, replayed ones included (what the answers cost). */
-  usage: Usage;
-  /** The part spent by this run: records not served from the cache. */
-  newUsage: Usage;
   interrupted: boolean;
   wallMs: number;
 }
@@ -105,7 +101,7 @@ export function signalRecord(
 export function recordOrFailure(record: SignalRecord, outcome: ForecastOutcome): SignalRecord {
   const checked = SignalRecordSchema.safeParse(record);
   if (checked.success) return checked.data;
-  const problems = checked.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`).join('; ');
+  const problems = fieldProblems(checked.error).join('; ');
   const raw = [...(outcome.raw ?? []), ...(outcome.answer ? [JSON.stringify(outcome.answer)] : [])];
   const failed: SignalRecord = {
     ...record,
@@ -143,13 +139,10 @@ function checkCompatible(existing: SignalRecord[], expected: Pick<SignalRecord, 
 }
 
 export async function runForecasts(options: ForecastRunOptions): Promise<ForecastRunSummary> {
-  const lock = acquireLock(options.out, { what: 'signals file' });
-  try {
+  return withLock(options.out, { what: 'signals file' }, (lock) => {
     options.onLock?.(lock);
-    return await runLocked(options);
-  } finally {
-    lock.release();
-  }
+    return runLocked(options);
+  });
 }
 
 async function runLocked(options: ForecastRunOptions): Promise<ForecastRunSummary> {
@@ -206,54 +199,27 @@ async function runLocked(options: ForecastRunOptions): Promise<ForecastRunSummar
   }
 
   const writer = new SignalsWriter(out, options.durable ?? true);
-  const inner = new AbortController();
-  // One listener per forecast in flight (see below); concurrency may exceed Node's default warning level.
-  setMaxListeners(0, inner.signal);
-  const stop = () => inner.abort(options.signal?.reason ?? new Error('interrupted'));
-  options.signal?.addEventListener('abort', stop, { once: true });
-  let fatal: unknown = null;
-  let next = 0;
-
-  const worker = async () => {
-    while (!inner.signal.aborted && next < pending.length) {
-      const date = pending[next++];
-      const context = contextFor(options.source.name, date);
-      // A signal per forecast, linked to the run's: the SDK's listeners on it die with the forecast.
-      const own = new AbortController();
-      const relay = () => own.abort(inner.signal.reason);
-      inner.signal.addEventListener('abort', relay, { once: true });
-      let outcome: ForecastOutcome;
-      try {
-        outcome = await forecaster.forecast({ date, context, contextFor: (name) => contextFor(name, date), signal: own.signal });
-      } catch (e) {
-        if (inner.signal.aborted) return; // interrupted: the in-flight request is lost, by design
-        fatal ??= e;
-        inner.abort(e);
-        return;
-      } finally {
-        inner.signal.removeEventListener('abort', relay);
-      }
-      const record = recordOrFailure(signalRecord(date, context, forecaster, options.format, options.labelOrder, outcome), outcome);
-      writer.append(record);
-      summary.written++;
-      if (record.failure !== undefined) summary.failures++;
-      if (outcome.cached) summary.cached++;
-      summary.usage = addUsage(summary.usage, record.usage);
-      if (!outcome.cached) summary.newUsage = addUsage(summary.newUsage, record.usage);
-      options.onRecord?.(record, { done: summary.skipped + summary.written, total: summary.total, cached: outcome.cached });
-    }
-  };
-
   try {
-    const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, worker);
-    await Promise.all(workers);
+    await workThrough({
+      pending: pending.map((date) => ({ date, context: contextFor(options.source.name, date) })),
+      concurrency: options.concurrency,
+      // A signal already aborted when the run starts has never stopped a forecast run (it runs every
+      // pending date and reports itself interrupted); the shared loop would start nothing, so it is not
+      // handed one. Kept as it was: a change of behaviour is not this refactor's to make.
+      signal: options.signal?.aborted ? undefined : options.signal,
+      attempt: ({ date, context }, signal) => forecaster.forecast({ date, context, contextFor: (name) => contextFor(name, date), signal }),
+      settle: ({ date, context }, outcome) => {
+        const record = recordOrFailure(signalRecord(date, context, forecaster, options.format, options.labelOrder, outcome), outcome);
+        writer.append(record);
+        countRecord(summary, record, outcome.cached);
+        options.onRecord?.(record, { done: summary.skipped + summary.written, total: summary.total, cached: outcome.cached });
+      },
+    });
   } finally {
     writer.close();
-    options.signal?.removeEventListener('abort', stop);
     // The stable order: sorted by date, however the run ended (still under the lock).
     sortSignalsFile(out);
   }
-  if (fatal !== null) throw fatal;
   summary.interrupted = options.signal?.aborted ?? false;
   summary.wallMs = performance.now() - started;
   return summary;
@@ -283,17 +249,9 @@ export async function collectForecasts(options: {
     }
     return s;
   };
-  const records: SignalRecord[] = new Array(options.dates.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < options.dates.length) {
-      const i = next++;
-      const date = options.dates[i];
-      const context = source.build(date);
-      const outcome = await forecaster.forecast({ date, context, contextFor: (name) => sourceOf(name).build(date) });
-      records[i] = recordOrFailure(signalRecord(date, context, forecaster, options.format ?? null, options.labelOrder, outcome), outcome);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, options.dates.length)) }, worker));
-  return records;
+  return mapConcurrently(options.dates, options.concurrency ?? 4, async (date) => {
+    const context = source.build(date);
+    const outcome = await forecaster.forecast({ date, context, contextFor: (name) => sourceOf(name).build(date) });
+    return recordOrFailure(signalRecord(date, context, forecaster, options.format ?? null, options.labelOrder, outcome), outcome);
+  });
 }

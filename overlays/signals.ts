@@ -20,9 +20,9 @@
  * where an answer came from (`cached`, written by older versions, is still accepted and ignored; whether an
  * answer was replayed is in the run's summary). LLM latencies are the live ones, kept by the cache.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from '../src/atomic.ts';
+import { fieldProblems } from '../src/field-problems.ts';
+import { JsonlAppender, parseJsonl, readJsonl, sortJsonlFile, type JsonlContents, type JsonlFormat } from '../src/jsonl.ts';
 import { SOURCE_NAMES } from './context/types.ts';
 import { isIsoDate } from './dates.ts';
 import { LABELS, LABEL_SCORES } from './labels.ts';
@@ -88,50 +88,40 @@ export const SignalRecordSchema = z
 
 export type SignalRecord = z.infer<typeof SignalRecordSchema>;
 
-export interface SignalsFile {
-  /** Every record in file order. */
-  records: SignalRecord[];
-  /** The latest record for each date, ascending by date. */
-  latest: SignalRecord[];
-  /** True when a partial last line (an interrupted write) was ignored. */
-  partialLastLine: boolean;
-}
+export type SignalsFile = JsonlContents<SignalRecord>;
 
-/** Parses signals JSONL; `where` names the file in errors. */
-export function parseSignals(text: string, where: string): SignalsFile {
-  const partialLastLine = text.length > 0 && !text.endsWith('\n');
-  const lines = text.split('\n');
-  if (partialLastLine) lines.pop();
-  const records: SignalRecord[] = [];
-  const byDate = new Map<string, SignalRecord>();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const at = `${where}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${at}: expected one JSON signal record per line (${(e as Error).message})`);
-    }
+// One dated record per line; the writer serialises `date` first, so a line's date is read off its start
+// (a fallback parses lines written otherwise).
+const SIGNALS: JsonlFormat<SignalRecord, string> = {
+  name: 'signals',
+  recordNoun: 'signal record',
+  validate(value, where) {
     const r = SignalRecordSchema.safeParse(value);
-    if (!r.success) {
-      throw new Error(`${at}: ${r.error.issues.map((x) => `${x.path.length ? x.path.join('.') : '(record)'}: ${x.message}`).join('; ')}`);
-    }
-    const prev = byDate.get(r.data.date);
-    if (prev && prev.failure === undefined) {
-      throw new Error(`${at}: date ${r.data.date} already has a successful record; a signals file holds one forecast per date`);
-    }
-    records.push(r.data);
-    byDate.set(r.data.date, r.data);
-  }
-  const latest = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
-  return { records, latest, partialLastLine };
+    if (!r.success) throw new Error(`${where}: ${fieldProblems(r.error).join('; ')}`);
+    return r.data;
+  },
+  identity: (r) => r.date,
+  isFailure: (r) => r.failure !== undefined,
+  duplicateProblem: (r) => `date ${r.date} already has a successful record; a signals file holds one forecast per date`,
+  sortKey: (r) => r.date,
+  lineSortKey(line) {
+    const m = /^\{"date":"(\d{4}-\d{2}-\d{2})"/.exec(line);
+    return m ? m[1] : (JSON.parse(line) as { date: string }).date;
+  },
+  compareKeys: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+};
+
+/**
+ * Parses signals JSONL; `where` names the file in errors. `records` is every record in file order,
+ * `latest` the latest record of each date ascending; a partial last line (an interrupted write) is
+ * ignored and reported in `partialLastLine`.
+ */
+export function parseSignals(text: string, where: string): SignalsFile {
+  return parseJsonl(SIGNALS, text, where);
 }
 
 export function readSignals(path: string): SignalsFile {
-  if (!existsSync(path)) throw new Error(`signals file ${path} does not exist`);
-  return parseSignals(readFileSync(path, 'utf8'), path);
+  return readJsonl(SIGNALS, path);
 }
 
 /** Successful records only, one per date, ascending: what stage 2 consumes. */
@@ -143,37 +133,10 @@ export function successfulSignals(file: SignalsFile): SignalRecord[] {
  * Appends records, one line each, flushed to disk as they are written: a crash loses only the records
  * not yet written. Opening cuts off a partial last line left by an earlier crash.
  */
-export class SignalsWriter {
-  private fd: number | null;
-
-  constructor(
-    readonly path: string,
-    private readonly durable = true,
-  ) {
-    if (existsSync(path)) {
-      const text = readFileSync(path, 'utf8');
-      if (text.length > 0 && !text.endsWith('\n')) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
-    }
-    this.fd = openSync(path, 'a');
+export class SignalsWriter extends JsonlAppender<SignalRecord> {
+  constructor(path: string, durable = true) {
+    super(path, SIGNALS.name, (record) => SignalRecordSchema.parse(record), durable);
   }
-
-  append(record: SignalRecord): void {
-    if (this.fd === null) throw new Error(`signals writer for ${this.path} is closed`);
-    const checked = SignalRecordSchema.parse(record);
-    writeSync(this.fd, `${JSON.stringify(checked)}\n`);
-    if (this.durable) fsyncSync(this.fd);
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-  }
-}
-
-/** Date of one line of a signals file (already validated), for sorting. */
-function lineDate(line: string): string {
-  const m = /^\{"date":"(\d{4}-\d{2}-\d{2})"/.exec(line);
-  return m ? m[1] : (JSON.parse(line) as { date: string }).date;
 }
 
 /**
@@ -183,13 +146,5 @@ function lineDate(line: string): string {
  * The caller holds the file's lock.
  */
 export function sortSignalsFile(path: string): void {
-  if (!existsSync(path)) return;
-  const text = readFileSync(path, 'utf8');
-  const complete = text.endsWith('\n') || text === '' ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-  const lines = complete.split('\n').filter((l) => l.trim() !== '');
-  const keyed = lines.map((line, i) => ({ line, date: lineDate(line), i }));
-  const sorted = [...keyed].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.i - b.i));
-  const out = sorted.map((k) => `${k.line}\n`).join('');
-  if (out === text) return;
-  writeFileAtomic(path, out);
+  sortJsonlFile(SIGNALS, path);
 }

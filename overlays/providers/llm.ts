@@ -1,5 +1,6 @@
 /**
- * The LLM forecaster: prompt → chat transport → validated answer, with one repair round.
+ * The LLM forecaster: prompt → chat transport → validated answer, with one repair round
+ * (ask-with-repair.ts, shared with the asset scorer).
  *
  * If the first reply cannot be validated, the conversation is sent again with the reply and a repair
  * message naming what was wrong. If that fails too, the forecast is a failure carrying both raw replies:
@@ -10,12 +11,12 @@
  */
 import { parseReply, type ReplyFormat } from '../answer.ts';
 import type { Context } from '../context/types.ts';
-import { addUsage, NO_USAGE, type ForecastInput, type ForecastOutcome, type Forecaster, type Usage } from '../forecaster.ts';
+import type { ForecastInput, ForecastOutcome, Forecaster } from '../forecaster.ts';
 import { LABELS, type Label } from '../labels.ts';
 import type { ModelCutoff } from '../model-cutoffs.ts';
-import { buildMessages, promptHash, repairMessage, type ChatMessage } from '../prompts.ts';
-import { costUsd } from './pricing.ts';
-import { RequestFailedError, type ChatParams, type ChatReply, type ChatTransport } from './transport.ts';
+import { buildMessages, previewMessages, repairMessage, type ChatMessage } from '../prompts.ts';
+import { askWithRepair } from './ask-with-repair.ts';
+import type { ChatParams, ChatTransport } from './transport.ts';
 
 export interface LlmForecasterOptions {
   format: ReplyFormat;
@@ -53,63 +54,21 @@ export class LlmForecaster implements Forecaster {
   }
 
   preview(context: Context): string {
-    return this.messages(context)
-      .map((m) => `[${m.role}]\n${m.content}`)
-      .join('\n\n');
-  }
-
-  private usageOf(reply: ChatReply): Usage {
-    const { promptTokens, completionTokens } = reply.usage;
-    return { promptTokens, completionTokens, requests: 1, costUsd: reply.usageProblem !== undefined ? null : costUsd(this.model, promptTokens, completionTokens) };
+    return previewMessages(this.messages(context));
   }
 
   async forecast(input: ForecastInput): Promise<ForecastOutcome> {
     const { format, params } = this.options;
-    const messages = this.messages(input.context);
-    const hash = promptHash(messages);
-    const raw: string[] = [];
-    let usage: Usage = { ...NO_USAGE };
-    let latencyMs = 0;
-    let cached = true;
-    let conversation = messages;
-    const errors: string[] = [];
-    const warnings: string[] = [];
-    const replies: ChatReply[] = [];
-    const rounds = 1 + (this.options.repairs ?? 1);
-    for (let round = 0; round < rounds; round++) {
-      let reply: ChatReply;
-      try {
-        reply = await this.transport.complete({ date: input.date, messages: conversation, params, signal: input.signal });
-      } catch (e) {
-        if (!(e instanceof RequestFailedError)) throw e;
-        return { answer: null, failure: `request failed: ${e.message}`, raw, promptHash: hash, usage, latencyMs, cached: false, ...(warnings.length ? { warnings } : {}) };
-      }
-      replies.push(reply);
-      raw.push(reply.text);
-      usage = addUsage(usage, this.usageOf(reply));
-      latencyMs += reply.latencyMs;
-      cached &&= reply.cached;
-      if (reply.usageProblem !== undefined) warnings.push(rounds > 1 && round > 0 ? `repair ${round}: ${reply.usageProblem}` : reply.usageProblem);
-      const parsed = parseReply(reply.text, format);
-      if (parsed.ok) {
-        // The exchange validated: now (and only now) it goes into the replay cache, every reply of it.
-        for (const r of replies) {
-          try {
-            r.commit?.();
-          } catch (e) {
-            warnings.push(`the answer could not be stored in the replay cache (${(e as Error).message}); it is kept in the signals file`);
-          }
-        }
-        return { answer: parsed.answer, promptHash: hash, usage, latencyMs, cached, ...(warnings.length ? { warnings } : {}) };
-      }
-      errors.push(parsed.error);
-      conversation = [
-        ...conversation,
-        { role: 'assistant', content: reply.text },
-        { role: 'user', content: repairMessage(parsed.error, format, this.labelOrder) },
-      ];
-    }
-    const failure = `answer could not be validated: ${errors.map((e, i) => `${i === 0 ? 'reply' : `repair ${i}`}: ${e}`).join('; ')}`;
-    return { answer: null, failure, raw, promptHash: hash, usage, latencyMs, cached, ...(warnings.length ? { warnings } : {}) };
+    return askWithRepair({
+      transport: this.transport,
+      messages: this.messages(input.context),
+      params,
+      label: input.date,
+      signal: input.signal,
+      repairs: this.options.repairs ?? 1,
+      check: (text) => parseReply(text, format),
+      repairMessage: (error) => repairMessage(error, format, this.labelOrder),
+      keptIn: 'signals file',
+    });
   }
 }

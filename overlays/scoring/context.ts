@@ -16,7 +16,7 @@
  * News and macro text come from outside and are untrusted: the prompt builder quotes the whole rendered
  * body between content-addressed markers (prompts.ts `fence`), as the forecast prompts do.
  */
-import type { NewsItem, NewsStore } from '../../src/data/news.ts';
+import { NewsStore, type NewsItem } from '../../src/data/news.ts';
 import { buildUniverseFrame, type Universe } from '../../src/data/universe.ts';
 import type { MacroContextSource } from '../context/macro.ts';
 import { rowsBefore } from '../context/prices.ts';
@@ -110,7 +110,8 @@ function ordinal(n: number): string {
 /** Builds the contexts of a run. Each (date) is computed once and shared by that date's tickers. */
 export class ScoringContexts {
   readonly prices: ClosePrices;
-  private readonly newsByTicker = new Map<string, NewsItem[]>();
+  /** Each ticker's items, queried point in time as the forecast path queries the whole store. */
+  private readonly newsByTicker = new Map<string, NewsStore>();
   private readonly macro: MacroContextSource | null;
   private readonly lookback: number;
   private readonly maxItems: number;
@@ -123,30 +124,21 @@ export class ScoringContexts {
     this.lookback = options.newsLookbackDays ?? 30;
     this.maxItems = options.maxNewsItems ?? 20;
     this.maxChars = options.maxNewsChars ?? 300;
+    const byTicker = new Map<string, NewsItem[]>();
     for (const item of options.news?.items ?? []) {
       if (item.ticker === undefined) continue; // market-wide items: the macro picture covers the market
-      const list = this.newsByTicker.get(item.ticker);
+      const list = byTicker.get(item.ticker);
       if (list) list.push(item);
-      else this.newsByTicker.set(item.ticker, [item]);
+      else byTicker.set(item.ticker, [item]);
     }
+    // The store's items are date-sorted; NewsStore's stable sort keeps that order within a day.
+    for (const [ticker, items] of byTicker) this.newsByTicker.set(ticker, new NewsStore(items));
   }
 
   /** The ticker's news a scorer on `date` may read: dated in [date − lookback, date), the newest maxItems, oldest first. */
   newsFor(ticker: string, date: string): NewsItem[] {
-    const items = this.newsByTicker.get(ticker);
-    if (!items) return [];
-    const since = addDays(date, -this.lookback);
-    // Items are date-sorted (NewsStore sorts stably): binary search the end (first item dated ≥ date).
-    let lo = 0;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (items[mid].date < date) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: NewsItem[] = [];
-    for (let k = lo - 1; k >= 0 && out.length < this.maxItems && items[k].date >= since; k--) out.push(items[k]);
-    return out.reverse();
+    const window = this.newsByTicker.get(ticker)?.before(date, addDays(date, -this.lookback)) ?? [];
+    return window.slice(Math.max(0, window.length - this.maxItems));
   }
 
   /**

@@ -18,10 +18,11 @@
  * Aggregating personas is ScoreBook's job (mean | median; `aggregateRecords` here gives the same numbers
  * as a list); averaging persona portfolios is the strategies'.
  */
-import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { acquireLock, type Lock } from '../../src/lock.ts';
-import { addUsage, NO_USAGE, type Usage } from '../forecaster.ts';
+import { fieldProblems } from '../../src/field-problems.ts';
+import { withLock, type Lock } from '../../src/lock.ts';
+import { mapConcurrently, workThrough } from '../../src/pending-work.ts';
+import { countRecord, NO_USAGE, type RecordCounts } from '../outcome.ts';
 import { UsageSchema } from '../signals.ts';
 import type { AssetContext, ScoringContexts } from './context.ts';
 import { compositeScore, ScoreBook, ScoreRecordSchema, type AssetScore, type ScoreAggregation, type ScoreRecord } from './record.ts';
@@ -53,18 +54,13 @@ export interface ScoringRunOptions {
   onRecord?: (record: ScoreRecord, progress: { done: number; total: number; cached: boolean }) => void;
 }
 
-export interface ScoringRunSummary {
+/** `written`, `failures`, `cached`, `usage`, `newUsage`: the records this run wrote (../outcome.ts). */
+export interface ScoringRunSummary extends RecordCounts {
   /** Keys to score (listed tickers × dates × personas). */
   total: number;
   skipped: number;
-  written: number;
-  failures: number;
-  cached: number;
   /** (date, ticker) pairs left out because the ticker was not listed yet. */
   unlisted: number;
-  usage: Usage;
-  /** The part spent by this run (records not served from the cache). */
-  newUsage: Usage;
   interrupted: boolean;
   wallMs: number;
 }
@@ -107,7 +103,7 @@ export function scoreRecordOrFailure(record: ScoreRecord, outcome: ScoreOutcome)
   const checked = ScoreRecordSchema.safeParse(record);
   const problems = checked.success
     ? scoreRecordProblems(checked.data)
-    : checked.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`);
+    : fieldProblems(checked.error);
   if (checked.success && problems.length === 0) return checked.data;
   const failed: ScoreRecord = {
     ...record,
@@ -182,13 +178,10 @@ export function planScoring(options: Pick<ScoringRunOptions, 'dates' | 'tickers'
 
 export async function runScoring(options: ScoringRunOptions): Promise<ScoringRunSummary> {
   checkPersonas(options.personas ?? ['analyst'], options.scorer);
-  const lock = acquireLock(options.out, { what: 'scores file' });
-  try {
+  return withLock(options.out, { what: 'scores file' }, (lock) => {
     options.onLock?.(lock);
-    return await runLocked(options);
-  } finally {
-    lock.release();
-  }
+    return runLocked(options);
+  });
 }
 
 async function runLocked(options: ScoringRunOptions): Promise<ScoringRunSummary> {
@@ -223,52 +216,24 @@ async function runLocked(options: ScoringRunOptions): Promise<ScoringRunSummary>
   }
 
   const writer = new ScoresWriter(out, options.durable ?? true);
-  const inner = new AbortController();
-  setMaxListeners(0, inner.signal);
-  const stop = () => inner.abort(options.signal?.reason ?? new Error('interrupted'));
-  if (options.signal?.aborted) stop();
-  else options.signal?.addEventListener('abort', stop, { once: true });
-  let fatal: unknown = null;
-  let next = 0;
-
-  const worker = async () => {
-    while (!inner.signal.aborted && next < pending.length) {
-      const { job, context } = pending[next++];
-      // A signal per score, linked to the run's: the SDK's listeners on it die with the request.
-      const own = new AbortController();
-      const relay = () => own.abort(inner.signal.reason);
-      inner.signal.addEventListener('abort', relay, { once: true });
-      let outcome: ScoreOutcome;
-      try {
-        outcome = await scorer.score({ context, persona: job.persona, signal: own.signal });
-      } catch (e) {
-        if (inner.signal.aborted) return; // interrupted: the in-flight request is lost, by design
-        fatal ??= e;
-        inner.abort(e);
-        return;
-      } finally {
-        inner.signal.removeEventListener('abort', relay);
-      }
-      const record = scoreRecordOrFailure(scoreRecord(job, context, scorer, outcome), outcome);
-      writer.append(record);
-      summary.written++;
-      if (record.failure !== undefined) summary.failures++;
-      if (outcome.cached) summary.cached++;
-      summary.usage = addUsage(summary.usage, record.usage);
-      if (!outcome.cached) summary.newUsage = addUsage(summary.newUsage, record.usage);
-      options.onRecord?.(record, { done: summary.skipped + summary.written, total: summary.total, cached: outcome.cached });
-    }
-  };
-
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, worker));
+    await workThrough({
+      pending,
+      concurrency: options.concurrency,
+      signal: options.signal,
+      attempt: ({ job, context }, signal) => scorer.score({ context, persona: job.persona, signal }),
+      settle: ({ job, context }, outcome) => {
+        const record = scoreRecordOrFailure(scoreRecord(job, context, scorer, outcome), outcome);
+        writer.append(record);
+        countRecord(summary, record, outcome.cached);
+        options.onRecord?.(record, { done: summary.skipped + summary.written, total: summary.total, cached: outcome.cached });
+      },
+    });
   } finally {
     writer.close();
-    options.signal?.removeEventListener('abort', stop);
     // The stable order, however the run ended (still under the lock).
     sortScoresFile(out);
   }
-  if (fatal !== null) throw fatal;
   summary.interrupted = options.signal?.aborted ?? false;
   summary.wallMs = performance.now() - started;
   return summary;
@@ -281,18 +246,10 @@ async function runLocked(options: ScoringRunOptions): Promise<ScoringRunSummary>
 export async function collectScores(options: Pick<ScoringRunOptions, 'dates' | 'tickers' | 'personas' | 'contexts' | 'scorer'> & { concurrency?: number }): Promise<ScoreRecord[]> {
   checkPersonas(options.personas ?? ['analyst'], options.scorer);
   const { jobs } = planScoring(options);
-  const records: ScoreRecord[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      const { job, context } = jobs[i];
-      const outcome = await options.scorer.score({ context, persona: job.persona });
-      records[i] = scoreRecordOrFailure(scoreRecord(job, context, options.scorer, outcome), outcome);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, worker));
-  return records;
+  return mapConcurrently(jobs, options.concurrency ?? 4, async ({ job, context }) => {
+    const outcome = await options.scorer.score({ context, persona: job.persona });
+    return scoreRecordOrFailure(scoreRecord(job, context, options.scorer, outcome), outcome);
+  });
 }
 
 /**

@@ -7,8 +7,8 @@
  * that could not be validated, a request that failed after its retries). It never substitutes a default
  * score. It rejects only for errors that must stop the whole run (bad credentials, a replay-cache miss).
  */
-import type { Usage } from '../forecaster.ts';
 import type { ModelCutoff } from '../model-cutoffs.ts';
+import type { Outcome } from '../outcome.ts';
 import type { AssetContext } from './context.ts';
 import type { ScoreAnswer } from './record.ts';
 
@@ -19,20 +19,8 @@ export interface ScoreInput {
   signal?: AbortSignal;
 }
 
-export interface ScoreOutcome {
-  /** Null on failure. */
-  answer: ScoreAnswer | null;
-  failure?: string;
-  /** Every raw reply received, in order (LLMs; kept on failure). */
-  raw?: string[];
-  /** Hash of what the scorer read: the chat messages for LLMs (persona included), the data for offline rules. */
-  promptHash: string;
-  usage: Usage;
-  latencyMs: number;
-  /** True when every reply came from the replay cache. */
-  cached: boolean;
-  warnings?: string[];
-}
+/** A score's outcome (../outcome.ts), as a forecast's but with a validated ScoreAnswer; never a default score. */
+export type ScoreOutcome = Outcome<ScoreAnswer>;
 
 export interface AssetScorer {
   /** Recorded as `provider`: openai, momentum, random, oracle. */

@@ -15,8 +15,8 @@
  * null scores; a success has all four scores, its composite and its reasoning), and an error says
  * `file:line: field: problem`.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import { writeFileAtomic } from '../../src/atomic.ts';
+import { fieldProblems } from '../../src/field-problems.ts';
+import { JsonlAppender, parseJsonl, readJsonl, sortJsonlFile, type JsonlContents, type JsonlFormat } from '../../src/jsonl.ts';
 import { compositeScore, ScoreRecordSchema, type ScoreRecord } from './record.ts';
 
 /** The identity of a record: one score per (date, ticker, persona). */
@@ -46,62 +46,58 @@ export function scoreRecordProblems(r: ScoreRecord): string[] {
 export function checkScoreRecord(value: unknown, where: string): ScoreRecord {
   const r = ScoreRecordSchema.safeParse(value);
   if (!r.success) {
-    throw new Error(`${where}: ${r.error.issues.map((x) => `${x.path.length ? x.path.join('.') : '(record)'}: ${x.message}`).join('; ')}`);
+    throw new Error(`${where}: ${fieldProblems(r.error).join('; ')}`);
   }
   const problems = scoreRecordProblems(r.data);
   if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
   return r.data;
 }
 
-export interface ScoresFile {
-  /** Every record in file order. */
-  records: ScoreRecord[];
-  /** The latest record of each (date, ticker, persona), sorted by date, ticker, persona. */
-  latest: ScoreRecord[];
-  /** True when a partial last line (an interrupted write) was ignored. */
-  partialLastLine: boolean;
-}
+export type ScoresFile = JsonlContents<ScoreRecord>;
 
-function compareKeys(a: Pick<ScoreRecord, 'date' | 'ticker' | 'persona'>, b: Pick<ScoreRecord, 'date' | 'ticker' | 'persona'>): number {
+type ScoreKey = Pick<ScoreRecord, 'date' | 'ticker' | 'persona'>;
+
+function compareKeys(a: ScoreKey, b: ScoreKey): number {
   if (a.date !== b.date) return a.date < b.date ? -1 : 1;
   if (a.ticker !== b.ticker) return a.ticker < b.ticker ? -1 : 1;
   if (a.persona !== b.persona) return a.persona < b.persona ? -1 : 1;
   return 0;
 }
 
-/** Parses scores JSONL; `where` names the file in errors. A partial last line (a crash) is ignored. */
+// The writer serialises records with date, ticker, persona first, so the sort key is read off the line
+// without parsing it (a fallback parses lines written otherwise).
+const KEY_PREFIX = /^\{"date":"(\d{4}-\d{2}-\d{2})","ticker":("(?:[^"\\]|\\.)*"),"persona":("(?:[^"\\]|\\.)*")/;
+
+function lineKey(line: string): ScoreKey {
+  const m = KEY_PREFIX.exec(line);
+  if (m) return { date: m[1], ticker: JSON.parse(m[2]) as string, persona: JSON.parse(m[3]) as string };
+  const v = JSON.parse(line) as ScoreKey;
+  return { date: v.date, ticker: v.ticker, persona: v.persona };
+}
+
+const SCORES: JsonlFormat<ScoreRecord, ScoreKey> = {
+  name: 'scores',
+  recordNoun: 'score record',
+  validate: checkScoreRecord,
+  identity: scoreKey,
+  isFailure: (r) => r.failure !== undefined,
+  duplicateProblem: (r) => `${r.date} ${r.ticker} (persona ${r.persona}) already has a successful record; a scores file holds one score per date, ticker and persona`,
+  sortKey: (r) => r,
+  lineSortKey: lineKey,
+  compareKeys,
+};
+
+/**
+ * Parses scores JSONL; `where` names the file in errors. `records` is every record in file order,
+ * `latest` the latest record of each (date, ticker, persona) in that order; a partial last line (a
+ * crash) is ignored and reported in `partialLastLine`.
+ */
 export function parseScores(text: string, where: string): ScoresFile {
-  const partialLastLine = text.length > 0 && !text.endsWith('\n');
-  const lines = text.split('\n');
-  if (partialLastLine) lines.pop();
-  const records: ScoreRecord[] = [];
-  const byKey = new Map<string, ScoreRecord>();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const at = `${where}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${at}: expected one JSON score record per line (${(e as Error).message})`);
-    }
-    const r = checkScoreRecord(value, at);
-    const key = scoreKey(r);
-    const prev = byKey.get(key);
-    if (prev && prev.failure === undefined) {
-      throw new Error(`${at}: ${r.date} ${r.ticker} (persona ${r.persona}) already has a successful record; a scores file holds one score per date, ticker and persona`);
-    }
-    records.push(r);
-    byKey.set(key, r);
-  }
-  const latest = [...byKey.values()].sort(compareKeys);
-  return { records, latest, partialLastLine };
+  return parseJsonl(SCORES, text, where);
 }
 
 export function readScoresFile(path: string): ScoresFile {
-  if (!existsSync(path)) throw new Error(`scores file ${path} does not exist`);
-  return parseScores(readFileSync(path, 'utf8'), path);
+  return readJsonl(SCORES, path);
 }
 
 /**
@@ -117,42 +113,10 @@ export function readScoreRecords(path: string): ScoreRecord[] {
  * false): a crash loses only records not yet written. Opening cuts off a partial last line left by an
  * earlier crash. The caller holds the file's lock.
  */
-export class ScoresWriter {
-  private fd: number | null;
-
-  constructor(
-    readonly path: string,
-    private readonly durable = true,
-  ) {
-    if (existsSync(path)) {
-      const text = readFileSync(path, 'utf8');
-      if (text.length > 0 && !text.endsWith('\n')) truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
-    }
-    this.fd = openSync(path, 'a');
+export class ScoresWriter extends JsonlAppender<ScoreRecord> {
+  constructor(path: string, durable = true) {
+    super(path, SCORES.name, (record) => checkScoreRecord(record, `${path} (record for ${record.date} ${record.ticker} ${record.persona})`), durable);
   }
-
-  append(record: ScoreRecord): void {
-    if (this.fd === null) throw new Error(`scores writer for ${this.path} is closed`);
-    const checked = checkScoreRecord(record, `${this.path} (record for ${record.date} ${record.ticker} ${record.persona})`);
-    writeSync(this.fd, `${JSON.stringify(checked)}\n`);
-    if (this.durable) fsyncSync(this.fd);
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-  }
-}
-
-// The writer serialises records with date, ticker, persona first, so the sort key is read off the line
-// without parsing it (a fallback parses lines written otherwise).
-const KEY_PREFIX = /^\{"date":"(\d{4}-\d{2}-\d{2})","ticker":("(?:[^"\\]|\\.)*"),"persona":("(?:[^"\\]|\\.)*")/;
-
-function lineKey(line: string): { date: string; ticker: string; persona: string } {
-  const m = KEY_PREFIX.exec(line);
-  if (m) return { date: m[1], ticker: JSON.parse(m[2]) as string, persona: JSON.parse(m[3]) as string };
-  const v = JSON.parse(line) as { date: string; ticker: string; persona: string };
-  return { date: v.date, ticker: v.ticker, persona: v.persona };
 }
 
 /**
@@ -162,13 +126,5 @@ function lineKey(line: string): { date: string; ticker: string; persona: string 
  * caller holds the file's lock.
  */
 export function sortScoresFile(path: string): void {
-  if (!existsSync(path)) return;
-  const text = readFileSync(path, 'utf8');
-  const complete = text.endsWith('\n') || text === '' ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-  const lines = complete.split('\n').filter((l) => l.trim() !== '');
-  const keyed = lines.map((line, i) => ({ line, key: lineKey(line), i }));
-  const sorted = [...keyed].sort((a, b) => compareKeys(a.key, b.key) || a.i - b.i);
-  const out = sorted.map((k) => `${k.line}\n`).join('');
-  if (out === text) return;
-  writeFileAtomic(path, out);
+  sortJsonlFile(SCORES, path);
 }
