@@ -34,9 +34,11 @@ export interface AskWithRepairOptions<A> {
   keptIn: string;
 }
 
-function usageOf(model: string, reply: ChatReply): Usage {
+/** A reply's usage and cost: a model run in process (provider `local`, or its replay) costs nothing; others by the price table. */
+function usageOf(provider: string, model: string, reply: ChatReply): Usage {
   const { promptTokens, completionTokens } = reply.usage;
-  return { promptTokens, completionTokens, requests: 1, costUsd: reply.usageProblem !== undefined ? null : costUsd(model, promptTokens, completionTokens) };
+  const cost = reply.usageProblem !== undefined ? null : provider === 'local' ? 0 : costUsd(model, promptTokens, completionTokens);
+  return { promptTokens, completionTokens, requests: 1, costUsd: cost };
 }
 
 export async function askWithRepair<A>(options: AskWithRepairOptions<A>): Promise<Outcome<A>> {
@@ -61,7 +63,7 @@ export async function askWithRepair<A>(options: AskWithRepairOptions<A>): Promis
     }
     replies.push(reply);
     raw.push(reply.text);
-    usage = addUsage(usage, usageOf(params.model, reply));
+    usage = addUsage(usage, usageOf(transport.provider, params.model, reply));
     latencyMs += reply.latencyMs;
     cached &&= reply.cached;
     if (reply.usageProblem !== undefined) warnings.push(round > 0 ? `repair ${round}: ${reply.usageProblem}` : reply.usageProblem);

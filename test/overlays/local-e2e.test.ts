@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ForecastAnswerSchema } from '../../overlays/answer.ts';
 import { locateRuntime, RUNTIME_INSTALL_HINT } from '../../overlays/providers/local-runtime.ts';
 import { SignalRecordSchema } from '../../overlays/signals.ts';
-import { CompareSchema, runCompare } from '../../scripts/commands/compare.ts';
+import { CompareSchema, runCompare } from '../../agents/compare/index.ts';
 import { REPO } from '../helpers/cli.ts';
 import { forecastCli } from '../helpers/forecast-cli.ts';
 import { writeTinyLlamaGguf } from '../helpers/gguf.ts';
@@ -40,6 +40,7 @@ describe.skipIf(!runtime)('forecast --provider local → signals → compare --s
       const { label, score, confidence, explanation, keyFactors } = r;
       expect(ForecastAnswerSchema.safeParse({ label, score, confidence, explanation, keyFactors }).success).toBe(true);
       expect(r.provider).toBe('local');
+      expect((r.usage as { costUsd: number | null }).costUsd, 'a model run on this machine costs nothing').toBe(0);
       expect(r.model).toMatch(/^tiny \(tiny\.gguf, \d+ bytes, sha256:[0-9a-f]{64}, node-llama-cpp \d+\.\d+\.\d+\)$/);
     }
 
