@@ -8,6 +8,7 @@ const BUNDLED = [
   'crypto_daily_ohlcv.csv.gz',
   'dow30_daily_ohlcv.csv.gz',
   'dow30_sectors.csv',
+  'dow30_ticker_news.csv.gz',
   'etf_dia_daily_ohlcv.csv.gz',
   'etf_sectors_daily_ohlcv.csv.gz',
   'index_daily_ohlc.csv.gz',
