@@ -54,4 +54,7 @@ export { episodeStats, pairedDiff, perfStats, summarize, tradingStats, type Epis
 export { runStatistics, type RunStats } from './src/metrics/arm-stats.ts';
 
 // The comparison (`marginlab compare`): runCompare(CompareSchema.parse({ … })) → CompareResult.
-export { CompareSchema, rebuildCompareReport, runCompare, type CompareConfig, type CompareResult } from './scripts/commands/compare.ts';
+export { CompareSchema, rebuildCompareReport, runCompare, type CompareConfig, type CompareResult } from './agents/compare/index.ts';
+export { conditionedRun, paperRun, runTraining, TrainRunSchema, type TrainRun, type TrainingOptions } from './agents/pipelines/train.ts';
+export { EvaluateSchema, evaluateRun, type EvaluateConfig, type EvaluationSummary } from './agents/pipelines/evaluate.ts';
+export { ParameterError } from './src/parameter-error.ts';

@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
 import { BACKEND_PREFS, type BackendPref } from './backend-names.ts';
+import { ParameterError } from '../src/parameter-error.ts';
 
 export { BACKEND_PREFS, type BackendPref };
 
@@ -88,16 +89,18 @@ export async function initBackend(pref: BackendPref = 'auto'): Promise<string> {
     const r = await tryTfjsNode();
     if (r.ok && (await tf.setBackend('tensorflow'))) return finish();
     if (pref === 'tensorflow') {
-      throw new Error(
-        `backend "tensorflow" is not available: ${r.reason}. Install @tensorflow/tfjs-node (needs network for its ` +
-          `native binary) or choose --backend wasm`,
+      throw new ParameterError(
+        ['backend'],
+        (n) =>
+          `backend "tensorflow" is not available: ${r.reason}. Install @tensorflow/tfjs-node (needs network for its ` +
+          `native binary) or choose ${n('backend')} wasm`,
       );
     }
   }
   if (pref === 'wasm' || pref === 'auto') {
     if (await tryWasm()) return finish();
     if (pref === 'wasm') {
-      throw new Error(`backend "wasm" failed to initialise (wasm files looked up in ${wasmDistDir()}); try --backend cpu`);
+      throw new ParameterError(['backend'], (n) => `backend "wasm" failed to initialise (wasm files looked up in ${wasmDistDir()}); try ${n('backend')} cpu`);
     }
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('backend "cpu" failed to initialise');

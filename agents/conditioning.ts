@@ -33,6 +33,7 @@ import type { Box } from '../env/spaces.ts';
 import { MarginVecEnv } from '../env/vector-env.ts';
 import { Rng, stream, type AleaState } from '../src/rng.ts';
 import type { RatioSchedule } from '../src/schedule.ts';
+import { formatIssues } from '../src/validation.ts';
 
 /** Name of the random stream the curriculum draws from (derived from the run seed). */
 export const CONDITIONING_STREAM = 'conditioning';
@@ -58,8 +59,7 @@ export type ConditioningInput = z.input<typeof ConditioningSchema>;
 export function parseConditioning(input: unknown): ConditioningSpec {
   const r = ConditioningSchema.safeParse(input ?? {});
   if (!r.success) {
-    const i = r.error.issues[0];
-    throw new Error(`conditioning: ${i.path.length ? `"${i.path.join('.')}"` : 'spec'}: ${i.message}`);
+    throw new Error(`conditioning: ${formatIssues(r.error, { first: true, whole: 'spec', quote: true })}`);
   }
   return r.data;
 }

@@ -1,9 +1,7 @@
 /**
- * File I/O helpers for run folders and checkpoints: atomic writes (temp file in the same folder, fsync,
- * rename) and JSON that carries typed arrays exactly (little-endian bytes in base64).
+ * JSON for run folders and checkpoints that carries typed arrays exactly (little-endian bytes in base64).
+ * Atomic file writes live in src/atomic.ts.
  */
-
-export { writeFileAtomic } from '../src/atomic.ts';
 
 type Typed = Float32Array | Float64Array | Int32Array | Uint8Array | Uint32Array;
 const TAGS: Record<string, new (b: ArrayBuffer) => Typed> = {

@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from './io.ts';
+import { writeFileAtomic } from '../src/atomic.ts';
+import { ParameterError } from '../src/parameter-error.ts';
 
 export const CONFIG_FILE = 'config.json';
 export const MANIFEST_FILE = 'manifest.json';
@@ -101,7 +102,7 @@ export class RunFolder {
     mkdirSync(dir, { recursive: true });
     const taken = [CONFIG_FILE, MANIFEST_FILE, METRICS_FILE, CHECKPOINT_FILE].filter((f) => existsSync(join(dir, f)));
     if (taken.length) {
-      throw new Error(`run folder ${dir} already holds a run (${taken.join(', ')}): resume it, or choose a new --out folder`);
+      throw new ParameterError(['out', 'resume'], (n) => `run folder ${dir} already holds a run (${taken.join(', ')}): resume it, or choose a new ${n('out')} folder`);
     }
     const rf = new RunFolder(dir);
     writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify({ ...(init.configExtra ?? {}), algo: init.algo, agent: init.agentConfig }, null, 2) + '\n');
@@ -129,7 +130,7 @@ export class RunFolder {
   static open(dir: string): RunFolder {
     if (!existsSync(join(dir, CONFIG_FILE))) {
       const what = existsSync(dir) ? `holds ${readdirSync(dir).join(', ') || 'nothing'}` : 'does not exist';
-      throw new Error(`cannot resume: ${dir} is not a run folder (no ${CONFIG_FILE}; it ${what}); start without --resume`);
+      throw new ParameterError(['resume', 'out'], (n) => `cannot resume: ${dir} is not a run folder (no ${CONFIG_FILE}; it ${what}); start without ${n('resume')}`);
     }
     return new RunFolder(dir);
   }

@@ -6,8 +6,7 @@ import { registerCompareCommand } from './commands/compare.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerLlmPortfoliosCommand } from './commands/llm-portfolios.ts';
 import { registerScoreCommand } from './commands/score.ts';
-import { UserError } from './errors.ts';
-import { LOCKED_EXIT_CODE } from '../src/lock.ts';
+import { reportError } from './exit-codes.ts';
 
 /** The `marginlab` command line. Each concept registers its own subcommands. */
 const program = new Command();
@@ -28,14 +27,7 @@ registerLlmPortfoliosCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const err = e as Error;
-  const verbose = process.argv.includes('--verbose');
-  // A user's input error (a flag, a file, a busy run folder) is one line; anything else is a bug of ours
-  // and says how to get the stack trace.
-  const userFacing = err instanceof UserError || ['DataError', 'StrategyError', 'LockedError', 'SeedListError', 'CheckpointError', 'ScheduleError'].includes(err.name);
-  console.error(`marginlab: ${err.message}`);
-  if (verbose) console.error(err.stack);
-  else if (!userFacing) console.error('(an internal error: rerun with --verbose for the stack trace, and report it)');
-  if (err.name === 'LockedError') process.exitCode = LOCKED_EXIT_CODE;
-  process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 2;
+  // One policy for every command (scripts/exit-codes.ts): a user's error (a flag, a file, a busy run folder,
+  // the provider) is one line; a bug of ours says to rerun with --verbose; the stack trace only with --verbose.
+  process.exitCode = reportError(e, { verbose: process.argv.includes('--verbose'), write: (t) => void process.stderr.write(t), prefix: 'marginlab: ' });
 }

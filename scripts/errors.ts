@@ -41,24 +41,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/**
- * Runs `work` with Ctrl-C turned into an abort signal: the first Ctrl-C prints `message` and lets the work
- * stop at its next safe point (a checkpoint); a second one exits at once (130).
- */
-export async function withInterrupt<T>(message: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.stderr.write(`\ninterrupt: ${message} (Ctrl-C again to abort now)\n`);
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    return await work(controller.signal);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-}
+/** The one Ctrl-C / SIGTERM handler (scripts/interrupt.ts); re-exported for the commands that import it from here. */
+export { withInterrupt } from './interrupt.ts';
 
 /**
  * Verifies the bundled data folder against its SHA256SUMS (src/data/checksums.ts; hashed once per

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isIsoDate } from './data/csv.ts';
+import { firstIssue, formatIssue, unknownKeysProblem } from './validation.ts';
 
 /**
  * A long-short ratio schedule: the one thing an overlay hands to the environment.
@@ -125,16 +126,17 @@ export const RatioScheduleSchema = z
 /** One zod issue as `field "path": message` (unknown keys named, with the known ones). */
 function describeIssue(i: z.ZodError['issues'][number]): string {
   const where = i.path.length ? `field "${i.path.join('.')}"` : 'top level';
-  if (i.code === 'unrecognized_keys') {
+  const unknown = unknownKeysProblem(i);
+  if (unknown !== null) {
     const known =
       i.path.length === 0
         ? 'targets, reallocations, minShare, maxShare (and compare\'s decisions, rule, freqMonths)'
         : i.path[0] === 'targets'
           ? 'date, longShare'
           : 'date, target or change';
-    return `${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (expected ${known})`;
+    return `${where}: ${unknown} (expected ${known})`;
   }
-  return `${where}: ${i.message}`;
+  return formatIssue(i, { whole: 'top level', quote: true, label: 'field' });
 }
 
 /**
@@ -143,7 +145,7 @@ function describeIssue(i: z.ZodError['issues'][number]): string {
  */
 export function parseRatioSchedule(raw: unknown, where = 'ratio schedule'): RatioSchedule {
   const r = RatioScheduleSchema.safeParse(raw);
-  if (!r.success) throw new ScheduleError(`${where}: ${describeIssue(r.error.issues[0])}`);
+  if (!r.success) throw new ScheduleError(`${where}: ${describeIssue(firstIssue(r.error))}`);
   const { targets, reallocations, minShare, maxShare } = r.data;
   return { targets, reallocations, ...(minShare !== undefined ? { minShare } : {}), ...(maxShare !== undefined ? { maxShare } : {}) };
 }

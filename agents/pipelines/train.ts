@@ -54,7 +54,7 @@ export const TrainRunSchema = z
     agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm config overrides (see the README\'s PPO/A2C knobs)'),
     conditioning: ConditioningSchema.nullable()
       .default(null)
-      .describe('ratio-conditioned training (agents/conditioning.ts): random initial long shares and reallocation events; null: the fixed 1:1 split'),
+      .describe('ratio-conditioned training (agents/conditioning.ts): random initial long shares and reallocation events; null: the fixed 1:1 split.'),
   })
   .strict();
 export type TrainRun = z.infer<typeof TrainRunSchema>;

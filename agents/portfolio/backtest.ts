@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { dailyRowsToCsv, episodeLogOf, type DailyRow } from '../evaluate.ts';
-import { writeFileAtomic } from '../io.ts';
+import { writeFileAtomic } from '../../src/atomic.ts';
 import { codeVersion, packageVersions } from '../run-folder.ts';
 import { envConfig, type EnvConfig } from '../../env/config.ts';
 import { addDays } from '../../src/dates.ts';

@@ -14,6 +14,7 @@ import { makeScoreStrategy, SCORE_STRATEGY_NAMES } from './score-strategies.ts';
 import { REBALANCE_FREQUENCIES, StrategyError, type BookDesign, type DecisionContext, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
 import { TOPDOWN_PRESET_OPTIONS, TopDownOptionsShape } from './topdown/options.ts';
 import { makeTopDownStrategy, TOPDOWN_STRATEGY_NAMES } from './topdown/index.ts';
+import { formatIssues } from '../../src/validation.ts';
 
 export const STRATEGY_NAMES = [
   'mvo',
@@ -101,8 +102,7 @@ export function withPreset<T extends Record<string, unknown>>(name: string, give
 export function strategyOptions(name: StrategyName, given: StrategyOptionsInput = {}): StrategyOptions {
   const parsed = StrategyOptionsSchema.safeParse(withPreset(name, given as Record<string, unknown>));
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new StrategyError(`strategy ${name}: option "${i.path.join('.') || '(options)'}": ${i.message}`);
+    throw new StrategyError(`strategy ${name}: ${formatIssues(parsed.error, { first: true, whole: 'option "(options)"', quote: true, label: 'option' })}`);
   }
   return parsed.data;
 }

@@ -1,10 +1,37 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { envConfig, PRESETS, type PresetName } from '../../env/config.ts';
 import { MarginTradingEnv } from '../../env/margin-env.ts';
 import { replayFile } from '../../env/replay.ts';
 import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
 import { stream } from '../../src/rng.ts';
-import { checkBundledData, dateFlag, numberFlag, UserError } from '../errors.ts';
+import { checkBundledData, dateFlag, UserError } from '../errors.ts';
+import { addSchemaOptions, parseSchemaOptions } from '../schema-flags.ts';
+
+/** `env replay`: the trace files to replay (its positional arguments). */
+export const ReplaySchema = z
+  .object({
+    files: z.array(z.string()).min(1).describe('trace files in the fixtures format (test/fixtures/margintrader/*.json)'),
+  })
+  .strict();
+
+export const ROLLOUT_POLICIES = ['random', 'long', 'short', 'flat'] as const;
+
+/** `env rollout`: one episode with a fixed policy. */
+export const RolloutSchema = z
+  .object({
+    policy: z.enum(ROLLOUT_POLICIES).default('random').describe('random | long (all long, max size) | short (all short) | flat (no trades)'),
+    start: z.string().default('2019-01-01').describe('first trading day (YYYY-MM-DD)'),
+    end: z.string().default('2019-12-31').describe('last trading day (YYYY-MM-DD)'),
+    seed: z.number().int().default(0).describe('seed of the random policy'),
+    preset: z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).default('paper').describe('env preset'),
+    hmax: z.number().int().min(1).optional().describe('max shares per stock per day (default 100)'),
+    longShare: z.number().min(0.01).max(0.99).optional().describe('initial long share of equity in (0, 1) (default 0.5)'),
+    turbulence: z.number().optional().describe('turbulence threshold on VIX (the paper trades with 70; default off)'),
+    json: z.boolean().default(false).describe('print the summary as one JSON object'),
+  })
+  .strict();
+export type RolloutConfig = z.infer<typeof RolloutSchema>;
 
 export function registerEnvCommands(program: Command): void {
   const env = program.command('env').description('the margin-trading environment: exact replays and quick rollouts');
@@ -15,9 +42,10 @@ export function registerEnvCommands(program: Command): void {
       'replay reference traces of the original Python environment (episode files and the reallocation file) and compare ' +
         'account, holdings, executed shares, total asset and reward bit for bit; prints one JSON line per file, exits 1 on any mismatch',
     )
-    .argument('<files...>', 'trace files in the fixtures format (test/fixtures/margintrader/*.json)')
+    .argument('<files...>', ReplaySchema.shape.files.description)
     .addHelpText('after', '\nExample:\n  marginlab env replay test/fixtures/margintrader/*.json')
-    .action((files: string[]) => {
+    .action((args: string[]) => {
+      const { files } = ReplaySchema.parse({ files: args });
       let bad = 0;
       for (const f of files) {
         // One unreadable or malformed trace must not hide the results of the others.
@@ -33,30 +61,18 @@ export function registerEnvCommands(program: Command): void {
       if (bad > 0) process.exitCode = 1;
     });
 
-  env
+  const rollout = env
     .command('rollout')
-    .description('run one episode with a fixed policy and print a summary (final equity, return, margin calls, forced trades, fees)')
-    .option('--policy <name>', 'random | long (all long, max size) | short (all short) | flat (no trades)', 'random')
-    .option('--start <date>', 'first trading day (YYYY-MM-DD)', '2019-01-01')
-    .option('--end <date>', 'last trading day (YYYY-MM-DD)', '2019-12-31')
-    .option('--seed <n>', 'seed of the random policy', '0')
-    .option('--preset <name>', `env preset: ${Object.keys(PRESETS).join(' | ')}`, 'paper')
-    .option('--hmax <n>', 'max shares per stock per day (default 100)')
-    .option('--long-share <x>', 'initial long share of equity in (0, 1) (default 0.5)')
-    .option('--turbulence <x>', 'turbulence threshold on VIX (the paper trades with 70; default off)')
-    .option('--json', 'print the summary as one JSON object')
+    .description('run one episode with a fixed policy and print a summary (final equity, return, margin calls, forced trades, fees)');
+  addSchemaOptions(rollout, RolloutSchema);
+  rollout
     .addHelpText('after', '\nExample:\n  marginlab env rollout --policy long --start 2020-01-01 --end 2020-12-31 --preset realistic')
-    .action((o: { policy: string; start: string; end: string; seed: string; preset: string; hmax?: string; longShare?: string; turbulence?: string; json?: boolean }) => {
-      const policies = ['random', 'long', 'short', 'flat'];
-      if (!policies.includes(o.policy)) throw new UserError(`--policy: expected one of ${policies.join(', ')}, got "${o.policy}"`);
-      if (!(o.preset in PRESETS)) throw new UserError(`--preset: expected one of ${Object.keys(PRESETS).join(', ')}, got "${o.preset}"`);
+    .action((opts: Record<string, unknown>, cmd: Command) => {
+      const o = parseSchemaOptions(RolloutSchema, opts, cmd);
       const start = dateFlag('start', o.start);
       const end = dateFlag('end', o.end);
       if (end <= start) throw new UserError(`--end (${end}) must be after --start (${start})`);
-      const seed = numberFlag('seed', o.seed, { integer: true })!;
-      const hmax = numberFlag('hmax', o.hmax, { integer: true, min: 1 });
-      const longShare = numberFlag('long-share', o.longShare, { min: 0.01, max: 0.99 });
-      const turbulence = numberFlag('turbulence', o.turbulence);
+      const { seed, hmax, longShare, turbulence } = o;
       checkBundledData(); // the rollout reads the bundled Dow file: refuse a corrupted bundle, naming the file
       let frame;
       try {
@@ -64,7 +80,7 @@ export function registerEnvCommands(program: Command): void {
       } catch (e) {
         throw new UserError(`--start ${start} --end ${end}: ${(e as Error).message}`);
       }
-      const cfg = envConfig(o.preset as PresetName, {
+      const cfg = envConfig(o.preset, {
         ...(hmax !== undefined ? { hmax } : {}),
         ...(turbulence !== undefined ? { turbulenceThreshold: turbulence } : {}),
       });

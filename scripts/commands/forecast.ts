@@ -13,14 +13,19 @@
  * Configuration (base URL, key, data sources) is checked before the lock is taken and before any date.
  * Everything printed goes through a redactor for OPENAI_API_KEY, on top of the transport's own.
  *
- * Exit status: 0 every date has a forecast; 1 a usage, configuration or input error (nothing was run);
- * 2 some dates failed (their failures are in the file; a rerun retries them); 3 the provider stopped the
- * run (credentials, unknown model, replay miss); 75 another run holds the signals file; 130 / 143
- * interrupted by SIGINT / SIGTERM (records written are kept).
+ * Flags, their help, defaults and allowed values, and `--config FILE` come from one schema (ForecastSchema,
+ * through scripts/schema-flags.ts).
+ *
+ * Exit status (every command's table, scripts/exit-codes.ts): 0 every date has a forecast; 1 a usage,
+ * configuration or input error (nothing was run); 2 some dates failed (their failures are in the file; a
+ * rerun retries them); 3 the provider stopped the run (credentials, unknown model, replay miss); 70 an
+ * internal error; 75 another run holds the signals file; 130 / 143 interrupted by SIGINT / SIGTERM
+ * (records written are kept).
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import cliProgress from 'cli-progress';
 import type { ReplyFormat } from '../../overlays/answer.ts';
 import { BundledSources } from '../../overlays/context/bundled.ts';
@@ -37,13 +42,16 @@ import { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from '..
 import { DEFAULT_MAX_REPLY_BYTES, normalizeBaseUrl, OpenAITransport } from '../../overlays/providers/openai.ts';
 import { OracleForecaster } from '../../overlays/providers/oracle.ts';
 import { DEFAULT_CONTEXT_SIZE, localForecaster, type LocalGpu } from '../../overlays/providers/local.ts';
-import { FatalProviderError, type ChatTransport } from '../../overlays/providers/transport.ts';
+import type { ChatTransport } from '../../overlays/providers/transport.ts';
 import { redactor } from '../../overlays/providers/redact.ts';
 import { labelOrderRobustness, shuffledLabelOrders } from '../../overlays/robustness.ts';
 import { runForecasts, type ForecastRunSummary } from '../../overlays/run.ts';
 import { readSignals, type SignalRecord } from '../../overlays/signals.ts';
 import { CHECKSUM_FILE, verifyBundledData } from '../../src/data/checksums.ts';
-import { LOCKED_EXIT_CODE, LockedError } from '../../src/lock.ts';
+import { cliMessage, EXIT, flagOf, reportError } from '../exit-codes.ts';
+import { UserError } from '../errors.ts';
+import { addSchemaOptions, parseSchemaOptions, type FieldFlags } from '../schema-flags.ts';
+import { trapInterrupts, type InterruptSignalName } from '../interrupt.ts';
 
 export { lookAheadWarning } from '../../overlays/model-cutoffs.ts';
 
@@ -100,47 +108,6 @@ export const processIo: CommandIo = {
     return Boolean(process.stderr.isTTY);
   },
 };
-
-export function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag}: expected a positive integer, got "${v}"`);
-    return n;
-  };
-}
-
-export function nonNegativeInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag}: expected a non-negative integer, got "${v}"`);
-    return n;
-  };
-}
-
-function parseProviders(v: string): ProviderName[] {
-  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const n of names) {
-    if (!(PROVIDER_NAMES as readonly string[]).includes(n)) {
-      throw new InvalidArgumentError(`--provider: unknown provider "${n}"; expected ${PROVIDER_NAMES.join(', ')} (comma-separate several for an ensemble)`);
-    }
-  }
-  if (names.length === 0) throw new InvalidArgumentError('--provider: expected at least one provider');
-  return names as ProviderName[];
-}
-
-export function parseDatesFlag(v: string): string[] {
-  try {
-    return parseDecisionDates(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
-
-function parseAccuracy(v: string): number {
-  const x = Number(v);
-  if (!(x >= 0 && x <= 1)) throw new InvalidArgumentError(`--oracle-accuracy: expected a number in [0, 1], got "${v}"`);
-  return x;
-}
 
 /** A transport for --dry-run: building prompts never needs it, calling it is a bug. */
 export const noCallTransport: ChatTransport = {
@@ -319,6 +286,26 @@ function dryRun(o: ForecastCommandOptions, data: BundledSources, io: CommandIo):
   }
 }
 
+/** What forecast and score print on Ctrl-C / SIGTERM (scripts/interrupt.ts). */
+export function resumableNotice(signal: InterruptSignalName): string {
+  return `\ninterrupt: stopping${signal === 'SIGTERM' ? ' on SIGTERM' : ''}; records already written are kept, rerun the same command to resume\n`;
+}
+
+/**
+ * Runs a command's work and sets the exit status (scripts/exit-codes.ts): its own, or the error's, which
+ * is printed by the one reporter (one line; the stack trace only with --verbose).
+ */
+export async function runReported(io: CommandIo, verbose: boolean, work: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await work();
+  } catch (e) {
+    process.exitCode = reportError(e, { verbose, write: io.stderr, prefix: 'error: ', nameOf: forecastFlagOf });
+  }
+}
+
+/** The flag of a library parameter where its name differs from the option's (BundledSources' newsFile is --news). */
+const forecastFlagOf = (param: string): string => (param === 'newsFile' ? '--news' : flagOf(param));
+
 /** `io` with the API key (and any Authorization value) removed from everything written. */
 export function redactedIo(io: CommandIo): CommandIo {
   const redact = redactor([process.env.OPENAI_API_KEY]);
@@ -349,23 +336,12 @@ export async function forecastCommand(o: ForecastCommandOptions, rawIo: CommandI
     if (warning) io.stderr(`warning: ${warning}\n`);
   }
 
-  const controller = new AbortController();
-  let interruptCode = 130;
-  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
-    if (controller.signal.aborted) return;
-    interruptCode = name === 'SIGTERM' ? 143 : 130;
-    io.stderr(`\ninterrupt: stopping${name === 'SIGTERM' ? ' on SIGTERM' : ''}; records already written are kept, rerun the same command to resume\n`);
-    controller.abort(new Error(`interrupted by ${name}`));
-  };
-  const onSigint = onSignal('SIGINT');
-  const onSigterm = onSignal('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const trap = trapInterrupts({ notice: resumableNotice, write: io.stderr, repeat: 'ignore' });
   try {
     const labelOrder = o.shuffleLabels !== undefined ? shuffledLabelOrders(1, o.shuffleLabels)[0] : undefined;
-    const summary = await runOnce(o, data, o.out, labelOrder, io, controller.signal);
+    const summary = await runOnce(o, data, o.out, labelOrder, io, trap.signal);
     io.stderr(summaryLine(summary, o.out, o.model ?? o.provider.join(',')));
-    if (summary.interrupted) return interruptCode;
+    if (summary.interrupted) return trap.exitCode;
 
     if (o.robustness !== undefined && o.robustness > 0) {
       const orders = shuffledLabelOrders(o.robustness, o.seed);
@@ -373,64 +349,114 @@ export async function forecastCommand(o: ForecastCommandOptions, rawIo: CommandI
       for (let i = 0; i < orders.length; i++) {
         const out = join(dirname(o.out), `${basename(o.out).replace(/\.jsonl$/, '')}.shuffle${i + 1}.jsonl`);
         io.stderr(`robustness run ${i + 1}/${orders.length}: labels ordered ${orders[i].join(', ')}\n`);
-        const s = await runOnce(o, data, out, orders[i], io, controller.signal);
+        const s = await runOnce(o, data, out, orders[i], io, trap.signal);
         io.stderr(summaryLine(s, out, o.model ?? ''));
-        if (s.interrupted) return interruptCode;
+        if (s.interrupted) return trap.exitCode;
         runs.push(readSignals(out).latest);
       }
       const report = labelOrderRobustness(readSignals(o.out).latest, runs);
       io.stdout(`${JSON.stringify({ robustness: { meanAbsDelta: report.meanAbsDelta, runs: report.runs } })}\n`);
     }
-    return summary.failures > 0 ? 2 : 0;
+    return summary.failures > 0 ? EXIT.partial : EXIT.ok;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    trap.dispose();
   }
+}
+
+/** A whole number ≥ `min` (1: "a positive integer", 0: "a non-negative integer"), saying what it got. */
+export function wholeNumber(min: 0 | 1) {
+  const what = min === 1 ? 'a positive integer' : 'a non-negative integer';
+  return z.number().int({ error: (i) => `expected ${what}, got "${String(i.input)}"` }).min(min, { error: (i) => `expected ${what}, got "${String(i.input)}"` });
+}
+
+export const DEFAULT_FORECAST_DATES = 'quarterly:2020-05-01:2024-02-01';
+
+/**
+ * Every setting of `forecast`: its flags (one per key, `--kebab-case`), their help, defaults and allowed
+ * values, and the keys of a `--config FILE` (scripts/schema-flags.ts). `jsonMode` is the `--no-json-mode` flag.
+ */
+export const ForecastSchema = z
+  .object({
+    source: z.enum(SOURCE_NAMES).describe('context source'),
+    provider: z
+      .array(z.string())
+      .superRefine((names, ctx) => {
+        const unknown = names.find((n) => !(PROVIDER_NAMES as readonly string[]).includes(n));
+        if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `unknown provider "${unknown}"; expected ${PROVIDER_NAMES.join(', ')} (comma-separate several for an ensemble)` });
+        else if (names.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one provider' });
+      })
+      .describe(`forecaster: ${PROVIDER_NAMES.join('|')}; comma-separate several for an ensemble`),
+    out: z.string().describe('signals JSONL file (appended to; a rerun resumes)'),
+    dates: z.string().default(DEFAULT_FORECAST_DATES).describe('decision dates: quarterly:START:END, monthly:START:END, or a comma list'),
+    combine: z.enum(['majority', 'mean']).default('majority').describe('ensemble combination'),
+    model: z.string().optional().describe('model name for openai/replay (e.g. gpt-4o-2024-05-13); for local, the name shown in records (default: the file name)'),
+    modelCutoff: z.string().optional().describe("the model's knowledge cutoff, YYYY-MM (else the known-models table)"),
+    format: z.enum(['paper', 'json']).optional().describe('prompt/answer format (default: paper for paper-* sources, json otherwise)'),
+    cache: z.string().optional().describe('response cache folder (default: llm-cache next to --out)'),
+    replayProvider: z.enum(['openai', 'local']).default('openai').describe('for --provider replay: whose answers to serve, openai or local (then --model is the "model" field of the local run\'s records)'),
+    news: z.string().optional().describe('news file for --source news (CSV or JSONL: date, text, optional ticker)'),
+    dataDir: z.string().optional().describe('folder with the bundled data (default: the repository data/)'),
+    concurrency: wholeNumber(1).default(4).describe('forecasts (and requests) in flight'),
+    timeout: wholeNumber(1).default(120_000).describe('per-request timeout in milliseconds'),
+    maxAttempts: wholeNumber(1).default(5).describe('attempts per request, the first included'),
+    baseUrl: z.string().optional().describe('OpenAI-compatible endpoint, http(s) (default: OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay (default: any)'),
+    maxReplyBytes: wholeNumber(1).default(DEFAULT_MAX_REPLY_BYTES).describe('largest reply accepted from the endpoint; a longer one fails that date'),
+    jsonMode: z.boolean().default(true).describe('send response_format json_object with the json format (--no-json-mode: do not)'),
+    oracleAccuracy: z
+      .number()
+      .min(0, { error: (i) => `expected a number in [0, 1], got "${String(i.input)}"` })
+      .max(1, { error: (i) => `expected a number in [0, 1], got "${String(i.input)}"` })
+      .default(1)
+      .describe('probability that the oracle reports the true label'),
+    horizonMonths: wholeNumber(1).default(6).describe('oracle forecast horizon'),
+    seed: wholeNumber(0).default(0).describe('seed for the oracle, label shuffles and local-model sampling'),
+    modelFile: z.string().optional().describe('for --provider local: the GGUF model file (its name, size and sha256 go into every record)'),
+    threads: wholeNumber(1).optional().describe('for --provider local: CPU threads (default: all cores)'),
+    contextSize: wholeNumber(1).default(DEFAULT_CONTEXT_SIZE).describe('for --provider local: context tokens, prompt + reply'),
+    gpu: z.enum(['off', 'auto']).default('off').describe('for --provider local: off = CPU only; auto = a GPU build if installed'),
+    shuffleLabels: wholeNumber(0).optional().describe('list the labels in a shuffled order (robustness run); the seed of the order'),
+    robustness: wholeNumber(0).optional().describe('after the run, rerun with k shuffled label orders and report mean |Δscore|'),
+    dryRun: z.boolean().default(false).describe('print the prompts; call nothing, write nothing'),
+    verbose: z.boolean().default(false).describe('stack traces on errors'),
+  })
+  .strict();
+
+export type ForecastSettings = z.infer<typeof ForecastSchema>;
+
+/** The command's options from its validated settings (the dates spec expanded; errors name the flag). */
+export function forecastOptions(c: ForecastSettings): ForecastCommandOptions {
+  let dates: string[];
+  try {
+    dates = parseDecisionDates(c.dates);
+  } catch (e) {
+    throw new UserError(cliMessage(e));
+  }
+  return { ...c, provider: c.provider as ProviderName[], dates };
+}
+
+/** A comma list (its own parser: "none" is no provider name). */
+export const commaList = (raw: string | boolean): string[] => String(raw).split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+/** How forecast's flags are spelled (value placeholders; a bare switch has none). */
+const FORECAST_FLAGS: FieldFlags = {
+  ...placeholders({ source: '<name>', out: '<file>', dates: '<spec>', combine: '<method>', model: '<name>', modelCutoff: '<YYYY-MM>', format: '<format>', cache: '<dir>', replayProvider: '<name>', news: '<file>', dataDir: '<dir>', concurrency: '<n>', timeout: '<ms>', maxAttempts: '<n>', baseUrl: '<url>', maxReplyBytes: '<n>', oracleAccuracy: '<p>', horizonMonths: '<n>', seed: '<n>', modelFile: '<path>', threads: '<n>', contextSize: '<n>', gpu: '<mode>', shuffleLabels: '<seed>', robustness: '<k>', dryRun: '', verbose: '' }),
+  provider: { value: '<names>', parse: commaList },
+};
+
+/** `{key: {value}}` for each key's value placeholder. */
+export function placeholders(values: Record<string, string>): FieldFlags {
+  return Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }]));
 }
 
 /** Adds `forecast` to the `marginlab` program. */
 export function registerForecastCommand(program: Command, io: CommandIo = processIo): Command {
-  return program
+  const cmd = program
     .command('forecast')
-    .description('stage 1 of the LLM overlay: one market forecast per decision date, written to a signals JSONL file')
-    .addOption(new Option('--source <name>', 'context source').choices([...SOURCE_NAMES]).makeOptionMandatory())
-    .requiredOption('--provider <names>', `forecaster: ${PROVIDER_NAMES.join('|')}; comma-separate several for an ensemble`, parseProviders)
-    .requiredOption('--out <file>', 'signals JSONL file (appended to; a rerun resumes)')
-    .option('--dates <spec>', 'decision dates: quarterly:START:END, monthly:START:END, or a comma list', parseDatesFlag, parseDecisionDates('quarterly:2020-05-01:2024-02-01'))
-    .addOption(new Option('--combine <method>', 'ensemble combination').choices(['majority', 'mean']).default('majority'))
-    .option('--model <name>', 'model name for openai/replay (e.g. gpt-4o-2024-05-13); for local, the name shown in records (default: the file name)')
-    .option('--model-cutoff <YYYY-MM>', "the model's knowledge cutoff (else the known-models table)")
-    .addOption(new Option('--format <format>', 'prompt/answer format (default: paper for paper-* sources, json otherwise)').choices(['paper', 'json']))
-    .option('--cache <dir>', 'response cache folder (default: llm-cache next to --out)')
-    .addOption(new Option('--replay-provider <name>', 'for --provider replay: whose answers to serve, openai or local (then --model is the "model" field of the local run\'s records)').choices(['openai', 'local']).default('openai'))
-    .option('--news <file>', 'news file for --source news (CSV or JSONL: date, text, optional ticker)')
-    .option('--data-dir <dir>', 'folder with the bundled data (default: the repository data/)')
-    .option('--concurrency <n>', 'forecasts (and requests) in flight', positiveInt('--concurrency'), 4)
-    .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--timeout'), 120_000)
-    .option('--max-attempts <n>', 'attempts per request, the first included', positiveInt('--max-attempts'), 5)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint, http(s) (default: OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay (default: any)')
-    .option('--max-reply-bytes <n>', 'largest reply accepted from the endpoint; a longer one fails that date', positiveInt('--max-reply-bytes'), DEFAULT_MAX_REPLY_BYTES)
-    .option('--no-json-mode', 'do not send response_format json_object with the json format')
-    .option('--oracle-accuracy <p>', 'probability that the oracle reports the true label', parseAccuracy, 1)
-    .option('--horizon-months <n>', 'oracle forecast horizon', positiveInt('--horizon-months'), 6)
-    .option('--seed <n>', 'seed for the oracle, label shuffles and local-model sampling', nonNegativeInt('--seed'), 0)
-    .option('--model-file <path>', 'for --provider local: the GGUF model file (its name, size and sha256 go into every record)')
-    .option('--threads <n>', 'for --provider local: CPU threads (default: all cores)', positiveInt('--threads'))
-    .option('--context-size <n>', 'for --provider local: context tokens, prompt + reply', positiveInt('--context-size'), DEFAULT_CONTEXT_SIZE)
-    .addOption(new Option('--gpu <mode>', 'for --provider local: off = CPU only; auto = a GPU build if installed').choices(['off', 'auto']).default('off'))
-    .option('--shuffle-labels <seed>', 'list the labels in a shuffled order (robustness run)', nonNegativeInt('--shuffle-labels'))
-    .option('--robustness <k>', 'after the run, rerun with k shuffled label orders and report mean |Δscore|', nonNegativeInt('--robustness'))
-    .option('--dry-run', 'print the prompts; call nothing, write nothing', false)
-    .option('--verbose', 'stack traces on errors', false)
-    .action(async (opts: ForecastCommandOptions) => {
-      const out = redactedIo(io);
-      try {
-        process.exitCode = await forecastCommand(opts, out);
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        out.stderr(`error: ${message}\n`);
-        if (opts.verbose && e instanceof Error && e.stack) out.stderr(`${e.stack}\n`);
-        process.exitCode = e instanceof LockedError ? LOCKED_EXIT_CODE : e instanceof FatalProviderError ? 3 : 1;
-      }
-    });
+    .description('stage 1 of the LLM overlay: one market forecast per decision date, written to a signals JSONL file');
+  addSchemaOptions(cmd, ForecastSchema, { skip: ['jsonMode'], flags: FORECAST_FLAGS });
+  return cmd.option('--no-json-mode', 'do not send response_format json_object with the json format').action(async (opts: Record<string, unknown>, c: Command) => {
+    const out = redactedIo(io);
+    const verbose = opts.verbose === true || opts.verbose === 'true' || process.argv.includes('--verbose');
+    await runReported(out, verbose, () => forecastCommand(forecastOptions(parseSchemaOptions(ForecastSchema, opts, c, {}, (r) => r, FORECAST_FLAGS)), out));
+  });
 }

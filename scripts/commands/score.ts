@@ -13,21 +13,24 @@
  * hit rate, turnover) on stdout after the run. Secrets only from the environment (OPENAI_API_KEY); every
  * line printed is redacted of it.
  *
- * Exit status (as `forecast`): 0 every key has a score; 1 a usage, configuration or input error (nothing
- * ran); 2 some keys failed (their failures are in the file; a rerun retries them); 3 the provider stopped
- * the run (credentials, unknown model, replay miss); 75 another run holds the scores file; 130 / 143
- * interrupted by SIGINT / SIGTERM (records written are kept).
+ * Flags and `--config FILE` come from one schema (ScoreSchema, through scripts/schema-flags.ts).
+ *
+ * Exit status (scripts/exit-codes.ts, as `forecast`): 0 every key has a score; 1 a usage, configuration or
+ * input error (nothing ran); 2 some keys failed (their failures are in the file; a rerun retries them); 3
+ * the provider stopped the run (credentials, unknown model, replay miss); 70 an internal error; 75 another
+ * run holds the scores file; 130 / 143 interrupted by SIGINT / SIGTERM (records written are kept).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import cliProgress from 'cli-progress';
 import { MacroContextSource } from '../../overlays/context/macro.ts';
 import { addDays, parseDecisionDates } from '../../overlays/dates.ts';
 import { lookAheadWarning, resolveModelCutoff } from '../../overlays/model-cutoffs.ts';
 import { RecordingTransport, ReplayTransport, ResponseCache } from '../../overlays/providers/cache.ts';
 import { DEFAULT_MAX_REPLY_BYTES, OpenAITransport } from '../../overlays/providers/openai.ts';
-import { FatalProviderError, type ChatTransport } from '../../overlays/providers/transport.ts';
+import type { ChatTransport } from '../../overlays/providers/transport.ts';
 import { ScoringContexts, universeClosePrices, type ClosePrices } from '../../overlays/scoring/context.ts';
 import { defaultScoreChatParams, LlmScorer } from '../../overlays/scoring/llm.ts';
 import { MomentumScorer, OracleScorer, RandomScorer } from '../../overlays/scoring/offline.ts';
@@ -40,9 +43,12 @@ import { bundledDataPath, loadMacro } from '../../src/data/macro.ts';
 import { loadNews, type NewsStore } from '../../src/data/news.ts';
 import { CHECKSUM_FILE, verifyBundledData } from '../../src/data/checksums.ts';
 import { resolveUniverse } from '../../src/data/universe.ts';
-import { LOCKED_EXIT_CODE, LockedError } from '../../src/lock.ts';
+import { cliMessage, EXIT, flagOf } from '../exit-codes.ts';
+import { UserError } from '../errors.ts';
+import { addSchemaOptions, parseSchemaOptions, type FieldFlags } from '../schema-flags.ts';
+import { trapInterrupts } from '../interrupt.ts';
 import { scoreQuality, type ForwardHorizon } from '../../src/metrics/score-quality.ts';
-import { noCallTransport, nonNegativeInt, parseDatesFlag, positiveInt, processIo, redactedIo, replayEndpoint, type CommandIo } from './forecast.ts';
+import { commaList, noCallTransport, placeholders, processIo, redactedIo, replayEndpoint, resumableNotice, runReported, wholeNumber, type CommandIo } from './forecast.ts';
 
 export const SCORE_PROVIDERS = ['momentum', 'random', 'oracle', 'openai', 'replay'] as const;
 export type ScoreProvider = (typeof SCORE_PROVIDERS)[number];
@@ -80,25 +86,19 @@ export interface ScoreCommandOptions {
   verbose: boolean;
 }
 
-function parseHorizon(v: string): ForwardHorizon {
+function parseHorizon(v: string, flag = '--horizon'): ForwardHorizon {
   if (v === 'next') return 'next';
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--horizon: expected "next" (to the next scoring date) or a positive whole number of trading days, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag}: ${HORIZON_PROBLEM}, got "${v}"`);
   return n;
 }
 
-function parsePersonaFlag(v: string): string[] {
+function parsePersonaFlag(v: string, flag = '--personas'): string[] {
   try {
     return parsePersonas(v);
   } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
+    throw new UserError(cliMessage(e, (p) => (p === 'personas' ? flag : flagOf(p))));
   }
-}
-
-function parseTickers(v: string): string[] {
-  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) throw new InvalidArgumentError('--tickers: expected a comma list of tickers');
-  return list;
 }
 
 /** The run's inputs, each checked before the lock is taken and before any request. */
@@ -199,18 +199,7 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
     if (warning) io.stderr(`warning: ${warning}\n`);
   }
 
-  const controller = new AbortController();
-  let interruptCode = 130;
-  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
-    if (controller.signal.aborted) return;
-    interruptCode = name === 'SIGTERM' ? 143 : 130;
-    io.stderr(`\ninterrupt: stopping${name === 'SIGTERM' ? ' on SIGTERM' : ''}; records already written are kept, rerun the same command to resume\n`);
-    controller.abort(new Error(`interrupted by ${name}`));
-  };
-  const onSigint = onSignal('SIGINT');
-  const onSigterm = onSignal('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const trap = trapInterrupts({ notice: resumableNotice, write: io.stderr, repeat: 'ignore' });
   // On a terminal a progress bar (warnings and failures printed after it, which would overwrite them).
   const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'score [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   const later: string[] = [];
@@ -224,7 +213,7 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
       scorer,
       out: o.out,
       concurrency: o.concurrency,
-      signal: controller.signal,
+      signal: trap.signal,
       onLock: (lock) => {
         if (lock.replaced) io.stderr(`note: took over the lock of ${o.out} left by pid ${lock.replaced.pid} on this host (started ${lock.replaced.started}), which is no longer running\n`);
       },
@@ -244,65 +233,97 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
     bar?.stop();
     for (const t of later.splice(0)) io.stderr(t);
     io.stderr(scoreSummaryLine(summary, o.out, o.model ?? o.provider));
-    if (summary.interrupted) return interruptCode;
+    if (summary.interrupted) return trap.exitCode;
     if (o.evaluate) {
       const report = scoreQuality(compositePanel(readScoreRecords(o.out)), prices, { horizon: o.horizon });
       io.stdout(`${JSON.stringify({ scoreQuality: { ...report, rankIc: { ...report.rankIc, perDate: undefined }, rankTurnover: { mean: report.rankTurnover.mean }, weightTurnover: { mean: report.weightTurnover.mean } } })}\n`);
     }
-    return summary.failures > 0 ? 2 : 0;
+    return summary.failures > 0 ? EXIT.partial : EXIT.ok;
   } finally {
     bar?.stop();
     for (const t of later) io.stderr(t);
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    trap.dispose();
   }
+}
+
+/**
+ * Every setting of `score`: its flags, their help, defaults and allowed values, and the keys of a
+ * `--config FILE` (scripts/schema-flags.ts). `news` is `--news FILE` or, null, `--no-news`; `macro` is
+ * `--no-macro`.
+ */
+export const ScoreSchema = z
+  .object({
+    provider: z.enum(SCORE_PROVIDERS).describe('scorer'),
+    out: z.string().describe('scores JSONL file (appended to; a rerun resumes)'),
+    universe: z.string().default('dow30').describe('dow30, sectors, crypto, or a long-format OHLCV CSV'),
+    tickers: z.array(z.string()).min(1, 'expected a comma list of tickers').optional().describe('score only these tickers of the universe (comma list; cross-sectional ranks are then within them)'),
+    dates: z
+      .string()
+      .default(DEFAULT_SCORE_DATES)
+      .describe('scoring dates: monthly:START:END, quarterly:…, or a comma list; a record dated d reads only what was public before d (the default is the 1st of each month of the compare trade period)'),
+    personas: z.array(z.string()).default(['analyst']).describe(`LLM personas, comma list of ${PERSONA_NAMES.join(', ')} (offline momentum/oracle: analyst only)`),
+    model: z.string().optional().describe('model for openai/replay (e.g. gpt-4o-mini)'),
+    modelCutoff: z.string().optional().describe("the model's knowledge cutoff, YYYY-MM (else the known-models table)"),
+    baseUrl: z.string().optional().describe('OpenAI-compatible endpoint, http(s) (default OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay'),
+    cache: z.string().optional().describe('response cache folder (default: llm-cache next to --out)'),
+    news: z.string().nullable().optional().describe('news file replacing the bundled data/dow30_ticker_news.csv.gz (CSV or JSONL: date, ticker, text); --no-news gives the scorer no news'),
+    macro: z.boolean().default(true).describe('give the scorer the macro picture (--no-macro: none)'),
+    newsDays: wholeNumber(1).default(30).describe('calendar days of news before each date'),
+    newsItems: wholeNumber(1).default(20).describe('newest news items kept per ticker and date'),
+    dataDir: z.string().optional().describe('folder with the bundled data (default: the repository data/)'),
+    concurrency: wholeNumber(1).default(4).describe('scores (and requests) in flight'),
+    timeout: wholeNumber(1).default(120_000).describe('per-request timeout in milliseconds'),
+    maxAttempts: wholeNumber(1).default(5).describe('attempts per request, the first included'),
+    maxReplyBytes: wholeNumber(1).default(DEFAULT_MAX_REPLY_BYTES).describe('largest reply accepted from the endpoint'),
+    seed: wholeNumber(0).default(0).describe('seed of the random scorer'),
+    horizon: z
+      .union([z.literal('next'), z.number().int().min(1)], { error: () => HORIZON_PROBLEM })
+      .default('next')
+      .describe('forward window of the oracle and --evaluate: to the next scoring date, or N trading days'),
+    evaluate: z.boolean().default(false).describe('after the run, print rank IC, hit rate and turnover of the file as JSON on stdout'),
+    dryRun: z.boolean().default(false).describe('print the prompts; call nothing, write nothing'),
+    verbose: z.boolean().default(false).describe('stack traces on errors'),
+  })
+  .strict();
+
+const HORIZON_PROBLEM = 'expected "next" (to the next scoring date) or a positive whole number of trading days';
+
+export type ScoreSettings = z.infer<typeof ScoreSchema>;
+
+const SCORE_FLAGS: FieldFlags = {
+  ...placeholders({ provider: '<name>', out: '<file>', universe: '<name|file>', dates: '<spec>', model: '<name>', modelCutoff: '<YYYY-MM>', baseUrl: '<url>', cache: '<dir>', news: '<file>', newsDays: '<n>', newsItems: '<n>', dataDir: '<dir>', concurrency: '<n>', timeout: '<ms>', maxAttempts: '<n>', maxReplyBytes: '<n>', seed: '<n>', evaluate: '', dryRun: '', verbose: '' }),
+  tickers: { value: '<list>', parse: commaList },
+  personas: { value: '<list>', parse: (raw, flag) => parsePersonaFlag(String(raw), flag) },
+  horizon: { value: '<next|days>', parse: (raw, flag) => parseHorizon(String(raw), flag) },
+};
+
+/** The command's options from its validated settings (dates expanded; errors name the flag). */
+export function scoreOptions(c: ScoreSettings): ScoreCommandOptions {
+  let dates: string[];
+  let personas: string[];
+  try {
+    dates = parseDecisionDates(c.dates);
+    personas = parsePersonas(c.personas.join(','));
+  } catch (e) {
+    throw new UserError(cliMessage(e));
+  }
+  return { ...c, dates, personas, news: c.news ?? undefined, newsEnabled: c.news !== null };
 }
 
 /** Adds `score` to the `marginlab` program. */
 export function registerScoreCommand(program: Command, io: CommandIo = processIo): Command {
-  return program
+  const cmd = program
     .command('score')
-    .description('stage 1 for assets: fundamentals, momentum, sentiment and risk scores (1–10) per date, ticker and persona, into a scores JSONL file')
-    .addOption(new Option('--provider <name>', 'scorer').choices([...SCORE_PROVIDERS]).makeOptionMandatory())
-    .requiredOption('--out <file>', 'scores JSONL file (appended to; a rerun resumes)')
-    .option('--universe <name|file>', 'dow30, sectors, crypto, or a long-format OHLCV CSV', 'dow30')
-    .option('--tickers <list>', 'score only these tickers of the universe (comma list; cross-sectional ranks are then within them)', parseTickers)
-    .addOption(
-      new Option('--dates <spec>', 'scoring dates: monthly:START:END, quarterly:…, or a comma list; a record dated d reads only what was public before d (the default is the 1st of each month of the compare trade period)')
-        .argParser(parseDatesFlag)
-        .default(parseDecisionDates(DEFAULT_SCORE_DATES), DEFAULT_SCORE_DATES),
-    )
-    .addOption(new Option('--personas <list>', `LLM personas, comma list of ${PERSONA_NAMES.join(', ')} (offline momentum/oracle: analyst only)`).argParser(parsePersonaFlag).default(['analyst'], 'analyst'))
-    .option('--model <name>', 'model for openai/replay (e.g. gpt-4o-mini)')
-    .option('--model-cutoff <YYYY-MM>', "the model's knowledge cutoff (else the known-models table)")
-    .option('--base-url <url>', 'OpenAI-compatible endpoint, http(s) (default OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay')
-    .option('--cache <dir>', 'response cache folder (default: llm-cache next to --out)')
-    .option('--news <file>', 'news file replacing the bundled data/dow30_ticker_news.csv.gz (CSV or JSONL: date, ticker, text)')
+    .description('stage 1 for assets: fundamentals, momentum, sentiment and risk scores (1–10) per date, ticker and persona, into a scores JSONL file');
+  addSchemaOptions(cmd, ScoreSchema, { skip: ['macro'], flags: SCORE_FLAGS });
+  return cmd
     .option('--no-news', 'give the scorer no news')
     .option('--no-macro', 'give the scorer no macro picture')
-    .option('--news-days <n>', 'calendar days of news before each date', positiveInt('--news-days'), 30)
-    .option('--news-items <n>', 'newest news items kept per ticker and date', positiveInt('--news-items'), 20)
-    .option('--data-dir <dir>', 'folder with the bundled data (default: the repository data/)')
-    .option('--concurrency <n>', 'scores (and requests) in flight', positiveInt('--concurrency'), 4)
-    .option('--timeout <ms>', 'per-request timeout in milliseconds', positiveInt('--timeout'), 120_000)
-    .option('--max-attempts <n>', 'attempts per request, the first included', positiveInt('--max-attempts'), 5)
-    .option('--max-reply-bytes <n>', 'largest reply accepted from the endpoint', positiveInt('--max-reply-bytes'), DEFAULT_MAX_REPLY_BYTES)
-    .option('--seed <n>', 'seed of the random scorer', nonNegativeInt('--seed'), 0)
-    .option('--horizon <next|days>', 'forward window of the oracle and --evaluate: to the next scoring date, or N trading days', parseHorizon, 'next' as ForwardHorizon)
-    .option('--evaluate', 'after the run, print rank IC, hit rate and turnover of the file as JSON on stdout', false)
-    .option('--dry-run', 'print the prompts; call nothing, write nothing', false)
-    .option('--verbose', 'stack traces on errors', false)
-    .action(async (opts: Omit<ScoreCommandOptions, 'news'> & { news?: string | boolean }) => {
+    .action(async (opts: Record<string, unknown>, c: Command) => {
       const out = redactedIo(io);
-      // commander folds --news FILE and --no-news into one `news` option.
-      const o: ScoreCommandOptions = { ...opts, news: typeof opts.news === 'string' ? opts.news : undefined, newsEnabled: opts.news !== false };
-      try {
-        process.exitCode = await scoreCommand(o, out);
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        out.stderr(`error: ${message}\n`);
-        if (opts.verbose && e instanceof Error && e.stack) out.stderr(`${e.stack}\n`);
-        process.exitCode = e instanceof LockedError ? LOCKED_EXIT_CODE : e instanceof FatalProviderError ? 3 : 1;
-      }
+      const verbose = opts.verbose === true || opts.verbose === 'true' || process.argv.includes('--verbose');
+      // commander folds --news FILE and --no-news into one `news` option: false is "no news" (null in the schema).
+      const given = { ...opts, news: opts.news === false ? null : opts.news === true ? undefined : opts.news };
+      await runReported(out, verbose, () => scoreCommand(scoreOptions(parseSchemaOptions(ScoreSchema, given, c, {}, (r) => r, SCORE_FLAGS)), out));
     });
 }

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { isIsoDate } from '../dates.ts';
 import { checkListedFile } from './checksums.ts';
+import { firstIssue } from '../validation.ts';
 
 export { isIsoDate };
 
@@ -195,7 +196,7 @@ function readRecords(source: CsvSource, required: readonly string[]): RawRecords
 }
 
 function rowError(name: string, line: number, error: z.ZodError, raw: Record<string, string>): DataError {
-  const issue = error.issues[0];
+  const issue = firstIssue(error);
   const column = String(issue.path[0] ?? '*');
   return new DataError(name, line, column, issue.message, raw[column]);
 }

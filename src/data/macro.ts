@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { addDays, addMonths, isIsoDate } from '../dates.ts';
 import { BUNDLED_DATA_DIR } from './checksums.ts';
 import { readTextFile } from './csv.ts';
+import { ParameterError } from '../parameter-error.ts';
 
 export type MacroFrequency = 'D' | 'W' | 'M' | 'Q';
 
@@ -66,7 +67,7 @@ export function bundledDataPath(name: string, dir?: string): string {
   if (existsSync(gz)) return gz;
   const plain = join(base, name.replace(/\.gz$/, ''));
   if (existsSync(plain)) return plain;
-  throw new Error(`data file not found: looked for ${gz} and ${plain} (check --data-dir)`);
+  throw new ParameterError(['dataDir'], (n) => `data file not found: looked for ${gz} and ${plain} (check ${n('dataDir')})`);
 }
 
 /** Reads a text file, gunzipping it when it is gzip (the data layer's reader). */

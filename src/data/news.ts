@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { isIsoDate } from '../dates.ts';
+import { formatIssues } from '../validation.ts';
 
 export interface NewsItem {
   date: string;
@@ -39,14 +40,9 @@ export const NewsItemSchema = z
   })
   .strict();
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length > 0 ? issue.path.join('.') : '(row)';
-  return `${field}: ${issue.message}`;
-}
-
 function validateRow(value: unknown, at: string): NewsItem {
   const r = NewsItemSchema.safeParse(value);
-  if (!r.success) throw new Error(`${at}: ${r.error.issues.map(describeIssue).join('; ')}`);
+  if (!r.success) throw new Error(`${at}: ${formatIssues(r.error, { whole: '(row)' })}`);
   return r.data;
 }
 

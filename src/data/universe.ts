@@ -8,6 +8,7 @@ import { computeIndicators, PAPER_INDICATORS } from './indicators.ts';
 import type { MarketFrame } from './market-frame.ts';
 import { dateRowRange, noTradingDateMessage, type Panel } from './panel.ts';
 import { closeSeries, turbulenceIndex, type DailySeries } from './risk.ts';
+import { ParameterError } from '../parameter-error.ts';
 
 /**
  * Universes: which instruments an agent or a strategy trades, on which calendar, against which
@@ -226,7 +227,7 @@ function withBenchmark(u: Universe, choice: string | undefined, excludeTicker: b
   if (inFile.has(ticker)) {
     const defaultSame = u.benchmark.kind === 'ticker' && u.benchmark.ticker === ticker;
     const tickers = excludeTicker ? u.tickers.filter((t) => t !== ticker) : u.tickers;
-    if (tickers.length === 0) throw new Error(`--benchmark ${c}: ${displayName(u.source)} has no other ticker left to trade`);
+    if (tickers.length === 0) throw new ParameterError(['benchmark'], (n) => `${n('benchmark')} ${c}: ${displayName(u.source)} has no other ticker left to trade`);
     return { ...u, tickers, benchmark: defaultSame ? u.benchmark : tickerBenchmark(ticker, undefined, c) };
   }
   const path = resolve(c);
@@ -239,8 +240,9 @@ function withBenchmark(u: Universe, choice: string | undefined, excludeTicker: b
   }
   const named = [...(u.name === 'dow30' ? ['DJIA'] : []), EQUAL_WEIGHT].join(', ');
   const choices = [...inFile].sort().join(' ');
-  throw new Error(
-    `--benchmark ${JSON.stringify(c)}: not a ticker in ${displayName(u.source)} (it has: ${choices}), not one of ${named}, and no file at that path`,
+  throw new ParameterError(
+    ['benchmark'],
+    (n) => `${n('benchmark')} ${JSON.stringify(c)}: not a ticker in ${displayName(u.source)} (it has: ${choices}), not one of ${named}, and no file at that path`,
   );
 }
 
@@ -569,7 +571,7 @@ function valuesStrict(series: DailySeries, dates: string[], what: string): numbe
     const v = at.get(d);
     if (v === undefined) {
       const span = series.dates.length ? `${series.dates[0]}..${series.dates[series.dates.length - 1]}` : 'no dates';
-      throw new Error(`benchmark ${what} has no value on ${d} (${series.source} covers ${span}); pick dates it covers, or another --benchmark`);
+      throw new ParameterError(['benchmark'], (n) => `benchmark ${what} has no value on ${d} (${series.source} covers ${span}); pick dates it covers, or another ${n('benchmark')}`);
     }
     return v;
   });

@@ -26,7 +26,7 @@ import { envConfig } from '../../env/config.ts';
 import { obsRatioSlot } from '../../env/margin-env.ts';
 import { MarginVecEnv } from '../../env/vector-env.ts';
 import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
-import { CONDITIONED_DEFAULTS, conditionedRun, paperRun, TrainRunSchema } from '../../scripts/commands/train.ts';
+import { CONDITIONED_DEFAULTS, conditionedRun, paperRun, TrainRunSchema } from '../../agents/pipelines/train.ts';
 
 function spearman(x: number[], y: number[]): number {
   const rank = (v: number[]) => {

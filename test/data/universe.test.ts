@@ -324,9 +324,9 @@ describe('resolveUniverse errors', () => {
 
   it('rejects an unknown --benchmark with the tickers it could be', () => {
     expect(() => resolveUniverse('sectors', { benchmark: 'QQQ' })).toThrow(
-      /--benchmark "QQQ": not a ticker in .*etf_sectors_daily_ohlcv\.csv\.gz \(it has: SPY XLB XLC .* XLY\), not one of equal-weight, and no file at that path/,
+      /benchmark "QQQ": not a ticker in .*etf_sectors_daily_ohlcv\.csv\.gz \(it has: SPY XLB XLC .* XLY\), not one of equal-weight, and no file at that path/,
     );
-    expect(() => resolveUniverse('crypto', { benchmark: 'DOGE' })).toThrow(/--benchmark "DOGE": not a ticker/);
+    expect(() => resolveUniverse('crypto', { benchmark: 'DOGE' })).toThrow(/benchmark "DOGE": not a ticker/);
     expect(() => resolveUniverse('dow30', { benchmark: 'DJI' })).toThrow(/not one of DJIA, equal-weight/);
   });
 

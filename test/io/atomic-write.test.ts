@@ -1,11 +1,11 @@
 /**
- * agents/io.ts writeFileAtomic: whole file or nothing, temp names unique across hosts, nothing left over.
+ * src/atomic.ts writeFileAtomic: whole file or nothing, temp names unique across hosts, nothing left over.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../agents/io.ts';
+import { writeFileAtomic } from '../../src/atomic.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'marginlab-atomic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CompareSchema, rebuildCompareReport, runCompare } from '../../scripts/commands/compare.ts';
+import { CompareSchema, rebuildCompareReport, runCompare } from '../../agents/compare/index.ts';
 import { ScoringContexts, universeClosePrices } from '../../overlays/scoring/context.ts';
 import { OracleScorer } from '../../overlays/scoring/offline.ts';
 import { collectScores } from '../../overlays/scoring/run.ts';

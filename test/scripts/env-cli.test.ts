@@ -43,7 +43,7 @@ describe('marginlab env (through the real CLI)', () => {
 
   it('bad flags give one-line errors naming the flag, without a stack trace', () => {
     const r = runCli(['env', 'rollout', '--start', '2019-13-01']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1); // an input error (scripts/exit-codes.ts)
     expect(r.stderr).toMatch(/--start: expected a date YYYY-MM-DD, got "2019-13-01"/);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
     const p = runCli(['env', 'rollout', '--policy', 'yolo']);
