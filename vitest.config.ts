@@ -13,5 +13,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: forks keep tfjs/wasm state per file and avoid worker-thread quirks.
     pool: 'forks',
+    // The fast tier is in-process work: one fork per core. The slow tier keeps vitest's default (fewer
+    // forks), because its tests start CLI processes of their own and time signals against them.
+    ...(tier === 'fast' ? { maxWorkers: 2 } : {}),
   },
 });
