@@ -99,7 +99,7 @@ export function parseConditioningFlag(value: string | boolean, flag = '--conditi
   try {
     return parseConditioning(out);
   } catch (e) {
-    throw new Error(`${flag}: ${(e as Error).message.replace(/^conditioning: /, '')}`);
+    throw new Error(`${flag}: ${(e as Error).message.replace(/^conditioning: /, '')}`, { cause: e });
   }
 }
 

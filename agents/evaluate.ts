@@ -59,10 +59,11 @@ export function evaluateEpisode(
 
 /** One deterministic episode of `policy` on `env` from `env.reset(resetArgs)`: the daily account log. */
 function runEpisode(policy: ActionSource, env: MarginTradingEnv, resetArgs: { seed?: number; options?: ResetOptions }): EvaluationResult {
-  let { observation, info } = env.reset(resetArgs);
-  const rows: DailyRow[] = [dailyRow(env, info.markDate, 0, false)];
-  let endedBy = 'end_of_data';
-  let after: number | null = null;
+  const start = env.reset(resetArgs);
+  let observation = start.observation;
+  const rows: DailyRow[] = [dailyRow(env, start.info.markDate, 0, false)];
+  let endedBy: string;
+  let after: number | null;
   for (;;) {
     const r = env.step(policy.act(observation));
     observation = r.observation;

@@ -209,6 +209,7 @@ function pyFloorDivExact(a: number, b: number): number {
   let div = (a - mod) / b;
   if (mod) {
     if (b < 0 !== mod < 0) {
+      // eslint-disable-next-line no-useless-assignment -- numpy's divmod line for line (the remainder is not needed here)
       mod += b;
       div -= 1.0;
     }

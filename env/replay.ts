@@ -265,7 +265,7 @@ export function replayFile(path: string): ReplayReport {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: cannot read as JSON: ${(e as Error).message}`);
+    throw new Error(`${path}: cannot read as JSON: ${(e as Error).message}`, { cause: e });
   }
   const cmp = new Comparator();
   let steps: number;
@@ -286,7 +286,7 @@ function withPath<T>(path: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 

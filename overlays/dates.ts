@@ -1,7 +1,7 @@
 /**
  * The decision-date specs of the forecast CLI. The calendar helpers live in src/dates.ts (re-exported here).
  */
-import { addMonths, assertIsoDate, isIsoDate, monthlySteps } from '../src/dates.ts';
+import { assertIsoDate, isIsoDate, monthlySteps } from '../src/dates.ts';
 
 export { addDays, addMonths, assertIsoDate, isIsoDate, monthsBetween, monthlySteps } from '../src/dates.ts';
 

@@ -62,7 +62,7 @@ export function parseJsonl<R, K>(format: JsonlFormat<R, K>, text: string, where:
     try {
       value = JSON.parse(line);
     } catch (e) {
-      throw new Error(`${at}: expected one JSON ${format.recordNoun} per line (${(e as Error).message})`);
+      throw new Error(`${at}: expected one JSON ${format.recordNoun} per line (${(e as Error).message})`, { cause: e });
     }
     const record = format.validate(value, at);
     const identity = format.identity(record);

@@ -63,7 +63,7 @@ export async function trainInChildren(
       child.on('close', (code) => {
         children.delete(child);
         const last = stdout.trim().split('\n').pop() ?? '';
-        let finished = false;
+        let finished: boolean;
         try {
           finished = (JSON.parse(last) as { finished?: boolean }).finished === true;
         } catch {

@@ -46,6 +46,7 @@ export function onPolicyShape(d: OnPolicyDefaults) {
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is used: the fields every on-policy config shares
 const commonSchema = z.strictObject(
   onPolicyShape({
     totalTimesteps: 1, learningRate: 1, nSteps: 1, gamma: 1, gaeLambda: 1, entCoef: 0, vfCoef: 0,

@@ -534,7 +534,7 @@ class Solver {
     for (let i = 0; i < N; i++) muScale = Math.max(muScale, Math.abs(this.mu[i]));
     const sigmaDaily = targetVolAnnual / Math.sqrt(this.P);
     let delta = muScale > 0 ? muScale / (sigmaDaily * sigmaDaily) : 1;
-    let first = f(delta);
+    const first = f(delta);
     if (Math.abs(first.g) <= EFFICIENT_RISK_TOLERANCE * targetVolAnnual) return { w: first.w, status: 'optimal' };
     let lo = { delta, ...first }; // σ above target (g > 0) wants larger δ
     let hi = { delta, ...first };

@@ -33,7 +33,7 @@ export class PaperPromptSource implements ContextSource {
     try {
       value = JSON.parse(readDataText(file));
     } catch (e) {
-      throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+      throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
     }
     const r = PromptFileSchema.safeParse(value);
     if (!r.success) throw new Error(`${file}: expected an object of date → prompt text: ${r.error.issues[0]?.message}`);

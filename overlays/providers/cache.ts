@@ -136,7 +136,7 @@ export class ResponseCache {
       try {
         value = JSON.parse(line);
       } catch (e) {
-        throw new Error(`${this.file}:${lineNo}: expected a JSON cache entry (${(e as Error).message})`);
+        throw new Error(`${this.file}:${lineNo}: expected a JSON cache entry (${(e as Error).message})`, { cause: e });
       }
       const v = value as { key?: unknown; baseKey?: unknown; endpoint?: unknown } | null;
       const key = v?.key;

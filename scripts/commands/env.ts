@@ -94,7 +94,7 @@ export function registerEnvCommands(program: Command): void {
       let steps = 0;
       let peak = first.equity;
       let maxDrawdown = 0;
-      let last = first;
+      let last: typeof first;
       for (;;) {
         if (o.policy === 'random') for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-1, 1);
         const r = e.step(a);

@@ -279,7 +279,7 @@ export function splitByRanges<K extends string>(panel: Panel, ranges: Record<K, 
     try {
       out[name] = sliceDates(panel, start, end);
     } catch (e) {
-      throw new Error(`split "${name}": ${(e as Error).message}`);
+      throw new Error(`split "${name}": ${(e as Error).message}`, { cause: e });
     }
   }
   return out;

@@ -57,7 +57,7 @@ describe('verifyBundledData', () => {
       ['x.csv.gz', h],
       ['sub/y.json', h],
     ]);
-    expect(() => parseChecksumList('abc  x.csv\n', 'LIST')).toThrow(/LIST:1: expected "<64 hex digits>  <file>"/);
+    expect(() => parseChecksumList('abc  x.csv\n', 'LIST')).toThrow(/LIST:1: expected "<64 hex digits> {2}<file>"/);
     expect(() => parseChecksumList('\n')).toThrow(/lists no files/);
   });
 });

@@ -274,7 +274,7 @@ describe('ratio schedule (the overlay input)', () => {
     const slot = obsRatioSlot(N, 8) + 1;
     let o = env.observation();
     expect(o[slot]).toBe(0.5);
-    while (env.currentDate < '2019-03-01') o = env.step(new Float64Array(54)).observation;
+    while (env.currentDate < '2019-03-01') env.step(new Float64Array(54));
     o = env.step(new Float64Array(54)).observation;
     expect(o[slot]).toBe(0.7);
     const total = env.core.totalEquity;
