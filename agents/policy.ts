@@ -228,8 +228,7 @@ export function lossAndGrads(
   const { n } = batch;
   const D = net.actDim;
   const O = net.obsDim;
-  if (gradOut.length !== net.size) throw new Error(`lossAndGrads: gradOut has ${gradOut.length} values, network has ${net.size}`);
-  if (kind.kind === 'ppo' && !batch.oldLogp) throw new Error('lossAndGrads: PPO needs batch.oldLogp');
+  checkLossArgs(net, batch, kind, gradOut);
   if (kind.kind === 'ppo' && kind.clipRangeVf !== null && !batch.oldValues) throw new Error('lossAndGrads: value clipping needs batch.oldValues');
   const sc = ensureHeadScratch(n, D);
   let stats: LossStats | null = null;
@@ -283,6 +282,12 @@ export function lossAndGrads(
   return stats as unknown as LossStats;
 }
 
+/** The preconditions both loss implementations share. */
+function checkLossArgs(net: ActorCritic, batch: LossBatch, kind: LossKind, gradOut: Float32Array): void {
+  if (gradOut.length !== net.size) throw new Error(`lossAndGrads: gradOut has ${gradOut.length} values, network has ${net.size}`);
+  if (kind.kind === 'ppo' && !batch.oldLogp) throw new Error('lossAndGrads: PPO needs batch.oldLogp');
+}
+
 /**
  * REFERENCE implementation: the same loss written with tfjs ops end to end and differentiated by tfjs's tape
  * (through dense.ts's custom gradient). ~4× more kernels than `lossAndGrads`; kept to check it (tests).
@@ -296,8 +301,7 @@ export function lossAndGradsTape(
 ): LossStats {
   const { n } = batch;
   const D = net.actDim;
-  if (gradOut.length !== net.size) throw new Error(`lossAndGrads: gradOut has ${gradOut.length} values, network has ${net.size}`);
-  if (kind.kind === 'ppo' && !batch.oldLogp) throw new Error('lossAndGrads: PPO needs batch.oldLogp');
+  checkLossArgs(net, batch, kind, gradOut);
   if (kind.kind === 'ppo' && kind.clipRangeVf !== null && !batch.oldValues) throw new Error('lossAndGrads: value clipping needs batch.oldValues');
   const logStdIndex = net.specs.indexOf(net.logStdSpec);
   let kept: tf.Tensor[] = [];
