@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/atomic.ts';
 import { ParameterError } from '../src/parameter-error.ts';
+import { jsonlLines } from '../src/jsonl.ts';
 
 export const CONFIG_FILE = 'config.json';
 export const MANIFEST_FILE = 'manifest.json';
@@ -166,16 +167,8 @@ export class RunFolder {
   /** Every complete, parseable metrics line. */
   readMetrics(): Record<string, unknown>[] {
     if (!existsSync(this.metricsPath)) return [];
-    const out: Record<string, unknown>[] = [];
-    for (const line of readFileSync(this.metricsPath, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line));
-      } catch {
-        /* a half-written last line after a crash */
-      }
-    }
-    return out;
+    // A half-written last line after a crash is skipped.
+    return jsonlLines(readFileSync(this.metricsPath, 'utf8'), this.metricsPath, { partial: 'keep', onBad: 'skip' }).map((l) => l.value as Record<string, unknown>);
   }
 
   /**

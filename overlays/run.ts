@@ -15,6 +15,7 @@
  * it never aborts the run. A rerun must use the same provider, model, source, format and label order as
  * the file it extends.
  */
+import { formatIssues } from '../src/validation.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { fieldProblems } from '../src/field-problems.ts';
 import { withLock, type Lock } from '../src/lock.ts';
@@ -118,7 +119,7 @@ export function recordOrFailure(record: SignalRecord, outcome: ForecastOutcome):
   delete failed.warnings;
   const again = SignalRecordSchema.safeParse(failed);
   if (!again.success) {
-    throw new Error(`${record.date}: cannot write a valid record (${again.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+    throw new Error(`${record.date}: cannot write a valid record (${formatIssues(again.error)})`);
   }
   return again.data;
 }

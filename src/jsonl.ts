@@ -47,23 +47,43 @@ function completeLines(text: string): string {
   return text.endsWith('\n') || text === '' ? text : text.slice(0, text.lastIndexOf('\n') + 1);
 }
 
-/** Parses record-file text; `where` names the file in errors. */
-export function parseJsonl<R, K>(format: JsonlFormat<R, K>, text: string, where: string): JsonlContents<R> {
-  const partialLastLine = text.length > 0 && !text.endsWith('\n');
+/** One parsed line of JSONL text: its value, its text and its 1-based line number. */
+export interface JsonlLine {
+  value: unknown;
+  text: string;
+  line: number;
+}
+
+/**
+ * The one JSONL line reader: each non-empty line of `text`, parsed. A line that is not JSON throws
+ * `where:line: expected <what> (<why>)` (or, `onBad: 'skip'`, is skipped: a log read leniently). A
+ * partial last line (no newline: a write cut short) is dropped, or kept with `partial: 'keep'` (a file
+ * written by hand, whose last line may lack its newline).
+ */
+export function jsonlLines(text: string, where: string, o: { what?: string; partial?: 'drop' | 'keep'; onBad?: 'throw' | 'skip' } = {}): JsonlLine[] {
   const lines = text.split('\n');
-  if (partialLastLine) lines.pop();
-  const records: R[] = [];
-  const byIdentity = new Map<string, R>();
+  if ((o.partial ?? 'drop') === 'drop' && text.length > 0 && !text.endsWith('\n')) lines.pop();
+  const out: JsonlLine[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === '') continue;
-    const at = `${where}:${i + 1}`;
-    let value: unknown;
     try {
-      value = JSON.parse(line);
+      out.push({ value: JSON.parse(line), text: line, line: i + 1 });
     } catch (e) {
-      throw new Error(`${at}: expected one JSON ${format.recordNoun} per line (${(e as Error).message})`, { cause: e });
+      if (o.onBad === 'skip') continue;
+      throw new Error(`${where}:${i + 1}: expected ${o.what ?? 'one JSON value per line'} (${(e as Error).message})`, { cause: e });
     }
+  }
+  return out;
+}
+
+/** Parses record-file text; `where` names the file in errors. */
+export function parseJsonl<R, K>(format: JsonlFormat<R, K>, text: string, where: string): JsonlContents<R> {
+  const partialLastLine = text.length > 0 && !text.endsWith('\n');
+  const records: R[] = [];
+  const byIdentity = new Map<string, R>();
+  for (const { value, line } of jsonlLines(text, where, { what: `one JSON ${format.recordNoun} per line` })) {
+    const at = `${where}:${line}`;
     const record = format.validate(value, at);
     const identity = format.identity(record);
     const prev = byIdentity.get(identity);

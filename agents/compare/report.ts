@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/atomic.ts';
+import { jsonlLines } from '../../src/jsonl.ts';
 import { acquireLock } from '../../src/lock.ts';
 import { runStatistics, type ComparisonSpec, type RunStats } from '../../src/metrics/arm-stats.ts';
 import type { PerfStats } from '../../src/metrics/perf.ts';
@@ -201,7 +202,7 @@ function rebuildLocked(dir: string, overrides: Partial<Pick<CompareConfig, 'boot
     if (arm.kind !== 'agent' || !arm.scheduleName?.startsWith('overlay:')) continue;
     const name = arm.scheduleName.slice('overlay:'.length);
     const f = join(dir, 'forecasts', `${name}.jsonl`);
-    if (existsSync(f)) forecasts[name] = readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SignalRecord);
+    if (existsSync(f)) forecasts[name] = jsonlLines(readFileSync(f, 'utf8'), f, { what: 'one JSON signal record per line', partial: 'keep' }).map((l) => l.value as SignalRecord);
   }
   const arms = saved.arms.map((a) => ({ ...a, schedule: null }));
   return writeCompareReport({ cfg, out: dir, arms, perSeed: saved.perSeed, equityBySeed, bench: { values: benchValues, source: saved.benchmarkSource }, dates, forecasts, warnings: saved.warnings ?? [] });

@@ -2,6 +2,7 @@
  * Context sources over the repository's bundled data (or a copy in `dataDir`), each loaded once on
  * first use. What `marginlab forecast` and `compare` use to build contexts without wiring files by hand.
  */
+import { ParameterError } from '../../src/parameter-error.ts';
 import { bundledDataPath, loadMacro } from '../../src/data/macro.ts';
 import { loadNews } from '../../src/data/news.ts';
 import { MacroContextSource } from './macro.ts';
@@ -41,7 +42,7 @@ export class BundledSources {
       case 'macro':
         return new MacroContextSource(loadMacro(bundledDataPath('macro_fred_long.csv', dataDir)));
       case 'news':
-        if (!newsFile) throw new Error('--source news needs --news FILE (CSV or JSONL with date, text and optional ticker)');
+        if (!newsFile) throw new ParameterError(['source', 'newsFile'], (n) => `${n('source')} news needs ${n('newsFile')} FILE (CSV or JSONL with date, text and optional ticker)`);
         return new NewsContextSource(loadNews(newsFile));
       case 'prices': {
         const { index, panel } = this.bundledPrices();

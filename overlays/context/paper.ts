@@ -5,6 +5,7 @@
  * tables hold values published after the decision date and quarterly GDP spread over months, and the
  * news summaries were written after the fact (docs/mechanics.md#look-ahead-in-the-prompts). Every context says so.
  */
+import { formatIssues } from '../../src/validation.ts';
 import { z } from 'zod';
 import { bundledDataPath, readDataText } from '../../src/data/macro.ts';
 import { PAPER_ENDING } from '../prompts.ts';
@@ -36,7 +37,7 @@ export class PaperPromptSource implements ContextSource {
       throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
     }
     const r = PromptFileSchema.safeParse(value);
-    if (!r.success) throw new Error(`${file}: expected an object of date → prompt text: ${r.error.issues[0]?.message}`);
+    if (!r.success) throw new Error(`${file}: expected an object of date → prompt text: ${formatIssues(r.error, { first: true, whole: '(file)' })}`);
     this.prompts = r.data;
   }
 

@@ -27,10 +27,13 @@
  * the endpoint-less hash). They stay readable: a replay that names no endpoint uses them; a live run and a
  * replay that names an endpoint do not (nothing says which server gave them), and ask again / miss.
  */
+import { formatIssues } from '../../src/validation.ts';
+import { naming } from '../../src/param-names.ts';
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { acquireLock } from '../../src/lock.ts';
+import { jsonlLines } from '../../src/jsonl.ts';
 import { canonicalJson, sha256Hex } from '../hash.ts';
 import { promptHash, type ChatMessage } from '../prompts.ts';
 import { normalizeBaseUrl } from './endpoint.ts';
@@ -108,7 +111,7 @@ export class ResponseCache {
   ) {
     this.file = join(dir, CACHE_FILE);
     if (!writable && !existsSync(this.file)) {
-      throw new FatalProviderError(`replay cache ${this.file} does not exist; record one first with --provider openai --cache ${dir}`);
+      throw naming(new FatalProviderError(''), ['cache', 'provider'], (n) => `replay cache ${this.file} does not exist; record one first with ${n('provider')} openai ${n('cache')} ${dir}`);
     }
   }
 
@@ -124,20 +127,7 @@ export class ResponseCache {
     const text = readFileSync(this.file, 'utf8');
     const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
     if (this.writable && complete.length !== text.length) this.withAppendLock(() => undefined);
-    let start = 0;
-    let lineNo = 0;
-    while (start < complete.length) {
-      const end = complete.indexOf('\n', start);
-      lineNo++;
-      const line = complete.slice(start, end);
-      start = end + 1;
-      if (line === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        throw new Error(`${this.file}:${lineNo}: expected a JSON cache entry (${(e as Error).message})`, { cause: e });
-      }
+    for (const { value, line: lineNo } of jsonlLines(complete, this.file, { what: 'a JSON cache entry' })) {
       const v = value as { key?: unknown; baseKey?: unknown; endpoint?: unknown } | null;
       const key = v?.key;
       if (typeof key !== 'string' || !/^[0-9a-f]{64}$/.test(key)) {
@@ -174,8 +164,7 @@ export class ResponseCache {
     if (!stored.checked) {
       const r = CacheEntrySchema.safeParse(stored.value);
       if (!r.success) {
-        const i = r.error.issues[0];
-        throw new Error(`${this.file}:${stored.line}: ${i?.path.join('.') || '(entry)'}: ${i?.message}`);
+        throw new Error(`${this.file}:${stored.line}: ${formatIssues(r.error, { first: true, whole: '(entry)' })}`);
       }
       stored.checked = r.data;
     }
@@ -214,7 +203,7 @@ export class ResponseCache {
     if (this.entries.has(entry.key)) return;
     const checked = CacheEntrySchema.safeParse(entry);
     if (!checked.success) {
-      throw new Error(`cannot store the reply in ${this.file}: ${checked.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`).join('; ')}`);
+      throw new Error(`cannot store the reply in ${this.file}: ${formatIssues(checked.error, { whole: '(entry)' })}`);
     }
     this.withAppendLock((fd) => {
       writeSync(fd, `${JSON.stringify(entry)}\n`);

@@ -8,6 +8,7 @@
  * download), and the few metadata values the provider uses (architecture, chat template, trained context).
  * `modelFileIdentity` adds the size and sha256 that name the file in every record and cache key.
  */
+import { naming } from '../../src/param-names.ts';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
@@ -129,24 +130,24 @@ export function readGgufSummary(path: string): GgufSummary {
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ConfigurationError(`--model-file ${path} does not exist; ${HOW_TO_GET}`);
-    throw new ConfigurationError(`--model-file ${path} cannot be read (${code ?? (e as Error).message})`);
+    if (code === 'ENOENT') throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} does not exist; ${HOW_TO_GET}`);
+    throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} cannot be read (${code ?? (e as Error).message})`);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new ConfigurationError(`--model-file ${path} is not a file`);
+    if (!st.isFile()) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is not a file`);
     const size = st.size;
-    if (size === 0) throw new ConfigurationError(`--model-file ${path} is empty (0 bytes): an interrupted download? ${HOW_TO_GET}`);
+    if (size === 0) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is empty (0 bytes): an interrupted download? ${HOW_TO_GET}`);
     const r = new Reader(fd, size);
     try {
       const magic = r.bytes(4).toString('latin1');
       if (magic !== 'GGUF') {
         const head = r.size >= 4 ? JSON.stringify(magic) : 'too short';
         const hint = magic.startsWith('PK') || magic === '{"__' || magic.startsWith('\x80') ? ' (it looks like a PyTorch/safetensors checkpoint, not llama.cpp\'s format)' : '';
-        throw new ConfigurationError(`--model-file ${path} is not a GGUF model file: it starts with ${head}, not "GGUF"${hint}; ${HOW_TO_GET}`);
+        throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is not a GGUF model file: it starts with ${head}, not "GGUF"${hint}; ${HOW_TO_GET}`);
       }
       const version = r.u32();
-      if (version < 2 || version > 3) throw new ConfigurationError(`--model-file ${path} is GGUF version ${version}; this runtime reads versions 2 and 3`);
+      if (version < 2 || version > 3) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is GGUF version ${version}; this runtime reads versions 2 and 3`);
       const tensorCount = r.u64();
       const kvCount = r.u64();
       const kv = new Map<string, string | number | boolean | null>();
@@ -172,9 +173,7 @@ export function readGgufSummary(path: string): GgufSummary {
       const dataStart = Math.ceil(r.pos / alignment) * alignment;
       required = dataStart + (tensorEnds.length ? Math.max(...tensorEnds) : 0);
       if (size < required) {
-        throw new ConfigurationError(
-          `--model-file ${path} is truncated: it has ${size} bytes, its tensors need ${required} (${((100 * size) / required).toFixed(1)}% present; an interrupted download?)`,
-        );
+        throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is truncated: it has ${size} bytes, its tensors need ${required} (${((100 * size) / required).toFixed(1)}% present; an interrupted download?)`);
       }
       const arch = typeof kv.get('general.architecture') === 'string' ? (kv.get('general.architecture') as string) : null;
       const ctx = arch === null ? undefined : kv.get(`${arch}.context_length`);
@@ -190,8 +189,8 @@ export function readGgufSummary(path: string): GgufSummary {
         fileBytes: size,
       };
     } catch (e) {
-      if (e instanceof EndOfFile) throw new ConfigurationError(`--model-file ${path} is truncated: the file (${size} bytes) ends inside its GGUF header (an interrupted download?)`);
-      if (e instanceof RangeError) throw new ConfigurationError(`--model-file ${path} has a corrupt GGUF header (${e.message})`);
+      if (e instanceof EndOfFile) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is truncated: the file (${size} bytes) ends inside its GGUF header (an interrupted download?)`);
+      if (e instanceof RangeError) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} has a corrupt GGUF header (${e.message})`);
       throw e;
     }
   } finally {

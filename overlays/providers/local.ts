@@ -34,6 +34,7 @@
  * runs into the end of the context fails the date. An aborted signal (Ctrl-C) stops generation at once and
  * rejects with the signal's reason: the partial reply is discarded, nothing is cached, a rerun resumes.
  */
+import { naming } from '../../src/param-names.ts';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -202,17 +203,17 @@ export class LocalLlamaTransport implements ChatTransport {
   private readonly where: string;
 
   constructor(options: LocalLlamaTransportOptions) {
-    const positive = (v: number | undefined, flag: string, fallback: number): number => {
+    const positive = (v: number | undefined, param: string, fallback: number): number => {
       const n = v ?? fallback;
-      if (!(Number.isSafeInteger(n) && n >= 1)) throw new ConfigurationError(`${flag} must be a positive whole number, got ${v}`);
+      if (!(Number.isSafeInteger(n) && n >= 1)) throw naming(new ConfigurationError(''), [param], (k) => `${k(param)} must be a positive whole number, got ${v}`);
       return n;
     };
-    this.contextSize = positive(options.contextSize, '--context-size', DEFAULT_CONTEXT_SIZE);
-    this.threads = positive(options.threads, '--threads', availableParallelism());
+    this.contextSize = positive(options.contextSize, 'contextSize', DEFAULT_CONTEXT_SIZE);
+    this.threads = positive(options.threads, 'threads', availableParallelism());
     this.seed = options.seed ?? 0;
-    if (!(Number.isSafeInteger(this.seed) && this.seed >= 0)) throw new ConfigurationError(`--seed must be a non-negative whole number, got ${options.seed}`);
+    if (!(Number.isSafeInteger(this.seed) && this.seed >= 0)) throw naming(new ConfigurationError(''), ['seed'], (n) => `${n('seed')} must be a non-negative whole number, got ${options.seed}`);
     this.gpu = options.gpu ?? 'off';
-    if (this.gpu !== 'off' && this.gpu !== 'auto') throw new ConfigurationError(`--gpu must be off or auto, got ${String(options.gpu)}`);
+    if (this.gpu !== 'off' && this.gpu !== 'auto') throw naming(new ConfigurationError(''), ['gpu'], (n) => `${n('gpu')} must be off or auto, got ${String(options.gpu)}`);
     this.onNotice = options.onNotice ?? (() => undefined);
 
     // The file first (a bad path is the likelier mistake), then the runtime: both before any date.
@@ -417,7 +418,7 @@ export function localForecaster(o: LocalForecasterOptions): LlmForecaster {
   if (o.dryRun) {
     readGgufSummary(o.modelFile);
     const params = { ...defaultChatParams(label, o.format), jsonMode: o.format === 'json' && o.jsonMode };
-    const none: ChatTransport = { provider: 'local', complete: () => Promise.reject(new Error('--dry-run makes no calls')) };
+    const none: ChatTransport = { provider: 'local', complete: () => Promise.reject(new Error('a dry run (dryRun) makes no calls')) };
     return new LlmForecaster(none, { format: o.format, params, labelOrder: o.labelOrder, modelCutoff: cutoff });
   }
   const live = new LocalLlamaTransport({ ...o, label });

@@ -14,6 +14,7 @@
  *
  * Their latency is recorded as 0 (they compute locally), so the same inputs give the same file byte for byte.
  */
+import { formatIssues } from '../../src/validation.ts';
 import { forwardWindows, windowVolatility, type ForwardHorizon, type ForwardWindow } from '../../src/metrics/score-quality.ts';
 import { stream } from '../../src/rng.ts';
 import { NO_USAGE } from '../forecaster.ts';
@@ -27,7 +28,7 @@ function outcome(answer: ScoreAnswer | null, hash: string, failure?: string): Sc
   const base = { promptHash: hash, usage: { ...NO_USAGE }, latencyMs: 0, cached: false };
   if (answer === null) return { answer: null, failure: failure ?? 'no score', ...base };
   const r = ScoreAnswerSchema.safeParse(answer);
-  return r.success ? { answer: r.data, ...base } : { answer: null, failure: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), ...base };
+  return r.success ? { answer: r.data, ...base } : { answer: null, failure: formatIssues(r.error, { whole: '' }), ...base };
 }
 
 const ANALYST_ONLY = ['analyst'] as const;

@@ -11,6 +11,7 @@
  * (`fence`, as the forecast prompts do), and the instructions say quoted text cannot change the task. The
  * real guarantee is downstream: only a reply that validates against ScoreAnswerSchema is ever used.
  */
+import { ParameterError } from '../../src/parameter-error.ts';
 import { fence, type ChatMessage } from '../prompts.ts';
 import type { AssetContext } from './context.ts';
 import { PERSONA_NAMES } from './record.ts';
@@ -48,11 +49,11 @@ export function isPersona(name: string): name is PersonaName {
 /** Parses a `--personas` list (comma-separated, distinct, known); throws naming the bad entry. */
 export function parsePersonas(text: string): PersonaName[] {
   const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new Error(`--personas: expected a comma list of ${PERSONA_NAMES.join(', ')}`);
+  if (names.length === 0) throw new ParameterError(['personas'], (n) => `${n('personas')}: expected a comma list of ${PERSONA_NAMES.join(', ')}`);
   const seen = new Set<string>();
   for (const n of names) {
-    if (!isPersona(n)) throw new Error(`--personas: unknown persona "${n}"; expected ${PERSONA_NAMES.join(', ')}`);
-    if (seen.has(n)) throw new Error(`--personas: ${n} is listed twice`);
+    if (!isPersona(n)) throw new ParameterError(['personas'], (k) => `${k('personas')}: unknown persona "${n}"; expected ${PERSONA_NAMES.join(', ')}`);
+    if (seen.has(n)) throw new ParameterError(['personas'], (k) => `${k('personas')}: ${n} is listed twice`);
     seen.add(n);
   }
   return names as PersonaName[];

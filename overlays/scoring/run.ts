@@ -18,6 +18,8 @@
  * Aggregating personas is ScoreBook's job (mean | median; `aggregateRecords` here gives the same numbers
  * as a list); averaging persona portfolios is the strategies'.
  */
+import { formatIssues } from '../../src/validation.ts';
+import { ParameterError } from '../../src/parameter-error.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { fieldProblems } from '../../src/field-problems.ts';
 import { withLock, type Lock } from '../../src/lock.ts';
@@ -123,7 +125,7 @@ export function scoreRecordOrFailure(record: ScoreRecord, outcome: ScoreOutcome)
   delete failed.warnings;
   const again = ScoreRecordSchema.safeParse(failed);
   if (!again.success) {
-    throw new Error(`${record.date} ${record.ticker}: cannot write a valid record (${again.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+    throw new Error(`${record.date} ${record.ticker}: cannot write a valid record (${formatIssues(again.error)})`);
   }
   return again.data;
 }
@@ -145,7 +147,7 @@ function checkPersonas(personas: readonly string[], scorer: AssetScorer): void {
   if (!scorer.personas) return;
   const unsupported = personas.filter((p) => !scorer.personas!.includes(p));
   if (unsupported.length > 0) {
-    throw new Error(`the ${scorer.provider} scorer has no personas (it scores as ${scorer.personas.join(', ')}); drop ${unsupported.join(', ')} from --personas`);
+    throw new ParameterError(['personas'], (n) => `the ${scorer.provider} scorer has no personas (it scores as ${scorer.personas!.join(', ')}); drop ${unsupported.join(', ')} from ${n('personas')}`);
   }
 }
 

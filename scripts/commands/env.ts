@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { envConfig, PRESETS, type PresetName } from '../../env/config.ts';
-import { MarginTradingEnv } from '../../env/margin-env.ts';
+import { PRESETS, type PresetName } from '../../env/config.ts';
 import { replayFile } from '../../env/replay.ts';
-import { buildMarketFrame, PAPER_TICKERS } from '../../src/data/build.ts';
-import { stream } from '../../src/rng.ts';
+import { ROLLOUT_POLICIES, rolloutEpisode } from '../../env/rollout.ts';
 import { checkBundledData, dateFlag, UserError } from '../errors.ts';
 import { addSchemaOptions, parseSchemaOptions } from '../schema-flags.ts';
 
@@ -14,8 +12,6 @@ export const ReplaySchema = z
     files: z.array(z.string()).min(1).describe('trace files in the fixtures format (test/fixtures/margintrader/*.json)'),
   })
   .strict();
-
-export const ROLLOUT_POLICIES = ['random', 'long', 'short', 'flat'] as const;
 
 /** `env rollout`: one episode with a fixed policy. */
 export const RolloutSchema = z
@@ -72,58 +68,15 @@ export function registerEnvCommands(program: Command): void {
       const start = dateFlag('start', o.start);
       const end = dateFlag('end', o.end);
       if (end <= start) throw new UserError(`--end (${end}) must be after --start (${start})`);
-      const { seed, hmax, longShare, turbulence } = o;
       checkBundledData(); // the rollout reads the bundled Dow file: refuse a corrupted bundle, naming the file
-      let frame;
+      let summary;
       try {
-        frame = buildMarketFrame({ start, end, tickers: PAPER_TICKERS });
+        summary = rolloutEpisode({ ...o, start, end });
       } catch (e) {
         throw new UserError(`--start ${start} --end ${end}: ${(e as Error).message}`);
       }
-      const cfg = envConfig(o.preset, {
-        ...(hmax !== undefined ? { hmax } : {}),
-        ...(turbulence !== undefined ? { turbulenceThreshold: turbulence } : {}),
-      });
-      const e = new MarginTradingEnv(frame, cfg);
-      const { info: first } = e.reset({ seed, options: longShare !== undefined ? { longShare } : {} });
-      const n = frame.tickers.length;
-      const rng = stream(seed, 'policy');
-      const a = new Float64Array(2 * n);
-      if (o.policy === 'long') a.fill(1, 0, n);
-      if (o.policy === 'short') a.fill(-1, n);
-      let steps = 0;
-      let peak = first.equity;
-      let maxDrawdown = 0;
-      let last: typeof first;
-      for (;;) {
-        if (o.policy === 'random') for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-1, 1);
-        const r = e.step(a);
-        steps++;
-        last = r.info;
-        peak = Math.max(peak, r.info.equity);
-        maxDrawdown = Math.min(maxDrawdown, r.info.equity / peak - 1);
-        if (r.terminated || r.truncated) break;
-      }
-      const c = last.counters;
-      const summary = {
-        policy: o.policy,
-        preset: o.preset,
-        start: frame.dates[0],
-        end: last.markDate,
-        steps,
-        initialEquity: e.startEquity,
-        finalEquity: last.equity,
-        return: last.equity / e.startEquity - 1,
-        maxDrawdown,
-        finalLongShare: last.longShare,
-        marginCalls: c.marginCalls,
-        periodicRemargins: c.periodicRemargins,
-        forcedTrades: c.forcedTrades,
-        fees: c.fees,
-        financing: c.financing,
-        trades: c.trades,
-        endedBy: last.reason,
-      };
+      const steps = summary.steps;
+      const maxDrawdown = summary.maxDrawdown;
       if (o.json) {
         console.log(JSON.stringify(summary));
         return;

@@ -17,6 +17,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { isIsoDate } from '../dates.ts';
 import { formatIssues } from '../validation.ts';
+import { jsonlLines } from '../jsonl.ts';
 
 export interface NewsItem {
   date: string;
@@ -47,20 +48,7 @@ function validateRow(value: unknown, at: string): NewsItem {
 }
 
 function parseJsonl(text: string, where: string): NewsItem[] {
-  const items: NewsItem[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${where}:${i + 1}: expected a JSON object per line (${(e as Error).message})`);
-    }
-    items.push(validateRow(value, `${where}:${i + 1}`));
-  }
-  return items;
+  return jsonlLines(text, where, { what: 'a JSON object per line', partial: 'keep' }).map(({ value, line }) => validateRow(value, `${where}:${line}`));
 }
 
 function parseCsvNews(text: string, where: string): NewsItem[] {

@@ -21,7 +21,7 @@ describe('decision dates', () => {
     expect(parseDecisionDates('monthly:2020-01-01:2020-03-01')).toEqual(['2020-01-01', '2020-02-01', '2020-03-01']);
     expect(parseDecisionDates('2020-08-01, 2020-05-01')).toEqual(['2020-05-01', '2020-08-01']);
     expect(() => parseDecisionDates('weekly:2020-01-01:2020-03-01')).toThrow(/unknown cadence "weekly"/);
-    expect(() => parseDecisionDates('2020-13-01')).toThrow(/--dates: "2020-13-01"/);
+    expect(() => parseDecisionDates('2020-13-01')).toThrow(/dates: "2020-13-01"/);
   });
 
   it('boundaries match the paper for 6 months: 8 segments from 2020-05-01 to 2023-11-01', () => {

@@ -10,6 +10,7 @@ import { UserError } from '../../scripts/errors.ts';
 import { LockedError } from '../../src/lock.ts';
 import { FatalProviderError, ConfigurationError } from '../../overlays/providers/transport.ts';
 import { ParameterError } from '../../src/parameter-error.ts';
+import { naming } from '../../src/param-names.ts';
 import { forecastCli } from '../helpers/forecast-cli.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -39,6 +40,15 @@ describe('reportError', () => {
     const e = new ParameterError(['modelFile'], (n) => `${n('modelFile')} m.gguf does not exist`);
     expect(e.message).toBe('modelFile m.gguf does not exist');
     expect(report(e).lines).toEqual(['marginlab: --model-file m.gguf does not exist']);
+  });
+
+  it('an error of any class can name its parameters: the library says the key, the CLI the flag; the class keeps its exit status', () => {
+    const e = naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} m.gguf is empty`);
+    expect(e).toBeInstanceOf(ConfigurationError);
+    expect(e.message).toBe('modelFile m.gguf is empty');
+    expect(report(e)).toMatchObject({ code: EXIT.input, lines: ['marginlab: --model-file m.gguf is empty'] });
+    const f = naming(new FatalProviderError(''), ['provider', 'cache'], (n) => `record one first with ${n('provider')} openai ${n('cache')} c`);
+    expect(report(f)).toMatchObject({ code: EXIT.provider, lines: ['marginlab: record one first with --provider openai --cache c'] });
   });
 
   it('an internal error says to rerun with --verbose; the stack trace only with --verbose', () => {
