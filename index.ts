@@ -15,7 +15,16 @@ export * from './env/index.ts';
 export * from './agents/index.ts';
 
 // Data: universes, frames, benchmarks, periods, ratio schedules, seeded streams.
-export { benchmarkSeries, buildUniverseFrame, resolveUniverse, riskRuleFor, UNIVERSE_NAMES, type Universe, type UniverseFrame, type UniverseName } from './src/data/universe.ts';
+export {
+  benchmarkSeries,
+  buildUniverseFrame,
+  resolveUniverse,
+  riskRuleFor,
+  UNIVERSE_NAMES,
+  type Universe,
+  type UniverseFrame,
+  type UniverseName,
+} from './src/data/universe.ts';
 export { buildMarketFrame, PAPER_TICKERS } from './src/data/build.ts';
 export type { MarketFrame } from './src/data/market-frame.ts';
 export { parseDateRange } from './src/data/panel.ts';
@@ -23,7 +32,18 @@ export { loadRatioSchedule, parseRatioSchedule, RatioScheduleSchema, ScheduleErr
 export { Rng, stream } from './src/rng.ts';
 
 // Portfolio strategies (the whole layer: `portfolio.*`, or 'marginlab/portfolio').
-export { backtestConfig, backtestStrategy, makeStrategy, STRATEGY_NAMES, StrategyOptionsSchema, type BacktestConfig, type DecisionContext, type Strategy, type StrategyName, type Weights } from './agents/portfolio/index.ts';
+export {
+  backtestConfig,
+  backtestStrategy,
+  makeStrategy,
+  STRATEGY_NAMES,
+  StrategyOptionsSchema,
+  type BacktestConfig,
+  type DecisionContext,
+  type Strategy,
+  type StrategyName,
+  type Weights,
+} from './agents/portfolio/index.ts';
 
 // The LLM overlay: stage 1 (forecasts) and stage 2 (forecasts → ratio schedule); the whole layer: `overlays.*`.
 export * as overlays from './overlays/index.ts';

@@ -36,7 +36,12 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
   const r =
     o.algo === 'ppo'
       ? await trainPPO({ vecEnv: o.vecEnv, backend, progress: 'none', config: { ...(o.config as PpoConfigInput), seed, totalTimesteps: o.steps } })
-      : await trainA2C({ vecEnv: o.vecEnv, backend, progress: 'none', config: { ...A2C_PRESETS.margintrader, ...(o.config as A2cConfigInput), seed, totalTimesteps: o.steps } });
+      : await trainA2C({
+          vecEnv: o.vecEnv,
+          backend,
+          progress: 'none',
+          config: { ...A2C_PRESETS.margintrader, ...(o.config as A2cConfigInput), seed, totalTimesteps: o.steps },
+        });
   const seconds = (performance.now() - t0) / 1000;
   return { algo: o.algo, backend: r.backend, steps: r.globalStep, seconds, stepsPerSec: r.globalStep / seconds };
 }

@@ -76,7 +76,8 @@ export function resolveCheckpointPath(dirOrFile: string): string {
   if (!existsSync(dirOrFile)) throw new CheckpointError(`checkpoint not found: ${dirOrFile} does not exist`);
   if (statSync(dirOrFile).isDirectory()) {
     const p = join(dirOrFile, CHECKPOINT_FILE);
-    if (!existsSync(p)) throw new CheckpointError(`no checkpoint in ${dirOrFile} (expected ${CHECKPOINT_FILE}; was the run interrupted before its first checkpoint?)`);
+    if (!existsSync(p))
+      throw new CheckpointError(`no checkpoint in ${dirOrFile} (expected ${CHECKPOINT_FILE}; was the run interrupted before its first checkpoint?)`);
     return p;
   }
   return dirOrFile;
@@ -109,14 +110,17 @@ function checkShapes(ck: Checkpoint, path: string): void {
   }
   const need = paramCount(ck.obsDim, ck.actDim, ck.net.hidden);
   if (!(ck.params instanceof Float32Array) || ck.params.length !== need) {
-    throw new CheckpointError(`checkpoint ${path}: params have ${ck.params?.length} values, the network (obs ${ck.obsDim}, act ${ck.actDim}, hidden ${ck.net.hidden}) needs ${need}`);
+    throw new CheckpointError(
+      `checkpoint ${path}: params have ${ck.params?.length} values, the network (obs ${ck.obsDim}, act ${ck.actDim}, hidden ${ck.net.hidden}) needs ${need}`,
+    );
   }
   for (const k of ['actionLow', 'actionHigh'] as const) {
     if (ck[k]?.length !== ck.actDim) throw bad(`${k} has ${ck[k]?.length} values for ${ck.actDim} actions`);
   }
   const norm = ck.obsNorm;
   if (norm) {
-    if (norm.mean?.length !== ck.obsDim || norm.var?.length !== ck.obsDim) throw bad(`the observation normaliser has ${norm.mean?.length} means and ${norm.var?.length} variances for ${ck.obsDim} observation values`);
+    if (norm.mean?.length !== ck.obsDim || norm.var?.length !== ck.obsDim)
+      throw bad(`the observation normaliser has ${norm.mean?.length} means and ${norm.var?.length} variances for ${ck.obsDim} observation values`);
     const out = (norm.passthrough ?? []).find((i) => !(Number.isInteger(i) && i >= 0 && i < ck.obsDim));
     if (out !== undefined) throw bad(`the normaliser passes slot ${out} through, outside the ${ck.obsDim} observation values`);
   }

@@ -47,8 +47,17 @@ export const ConditioningSchema = z
   .strictObject({
     uniform: z.tuple([share(), share()]).default([0.2, 0.8]).describe('range [LO, HI] of the uniform part of the target distribution'),
     pUniform: z.number().min(0).max(1).default(0.5).describe('probability of the uniform part; otherwise a grid value'),
-    grid: z.array(share()).min(1).default([...PAPER_GRID]).describe('grid part: one of these long shares, uniformly (default the paper\'s 0.5·(1 + 0.1·s), s = −3 … 3)'),
-    meanGapDays: z.number().min(1).nullable().default(63).describe('mean trading days between reallocation events inside an episode (geometric gaps); null: only the initial share'),
+    grid: z
+      .array(share())
+      .min(1)
+      .default([...PAPER_GRID])
+      .describe("grid part: one of these long shares, uniformly (default the paper's 0.5·(1 + 0.1·s), s = −3 … 3)"),
+    meanGapDays: z
+      .number()
+      .min(1)
+      .nullable()
+      .default(63)
+      .describe('mean trading days between reallocation events inside an episode (geometric gaps); null: only the initial share'),
   })
   .refine((s) => s.uniform[0] <= s.uniform[1], { message: 'LO must be ≤ HI', path: ['uniform'] });
 
@@ -121,7 +130,10 @@ export class RatioCurriculum {
   private rng: Rng;
   readonly spec: ConditioningSpec;
 
-  constructor(spec: ConditioningInput | ConditioningSpec, readonly seed: number) {
+  constructor(
+    spec: ConditioningInput | ConditioningSpec,
+    readonly seed: number,
+  ) {
     this.spec = parseConditioning(spec);
     this.rng = stream(seed, CONDITIONING_STREAM);
   }
@@ -182,9 +194,16 @@ export class ConditionedVecEnv implements VecEnv {
   /** The plan of each copy's current episode. */
   plans: EpisodePlan[];
 
-  constructor(readonly inner: MarginVecEnv, spec: ConditioningInput | ConditioningSpec, seed: number) {
+  constructor(
+    readonly inner: MarginVecEnv,
+    spec: ConditioningInput | ConditioningSpec,
+    seed: number,
+  ) {
     const e0 = inner.envs[0];
-    if (!e0.cfg.observeRatio) throw new Error('conditioning: the env config has observeRatio false, so the agent would never see the target it is conditioned on; turn observeRatio on');
+    if (!e0.cfg.observeRatio)
+      throw new Error(
+        'conditioning: the env config has observeRatio false, so the agent would never see the target it is conditioned on; turn observeRatio on',
+      );
     this.numEnvs = inner.numEnvs;
     this.observationSpace = inner.observationSpace;
     this.actionSpace = inner.actionSpace;
@@ -234,10 +253,14 @@ export class ConditionedVecEnv implements VecEnv {
     const s = state as Partial<ConditionedEnvState> | null;
     const c = s?.conditioning;
     if (!s || !c || !Array.isArray(c.plans) || c.plans.length !== this.numEnvs) {
-      throw new Error(`ConditionedVecEnv.setState: the snapshot has no conditioning state for ${this.numEnvs} copies (was the run trained without conditioning? resume it with the same conditioning spec)`);
+      throw new Error(
+        `ConditionedVecEnv.setState: the snapshot has no conditioning state for ${this.numEnvs} copies (was the run trained without conditioning? resume it with the same conditioning spec)`,
+      );
     }
     if (c.seed !== this.curriculum.seed || JSON.stringify(c.spec) !== JSON.stringify(this.curriculum.spec)) {
-      throw new Error(`ConditionedVecEnv.setState: the snapshot was drawn with seed ${c.seed} and spec ${JSON.stringify(c.spec)}, this env has seed ${this.curriculum.seed} and spec ${JSON.stringify(this.curriculum.spec)}`);
+      throw new Error(
+        `ConditionedVecEnv.setState: the snapshot was drawn with seed ${c.seed} and spec ${JSON.stringify(c.spec)}, this env has seed ${this.curriculum.seed} and spec ${JSON.stringify(this.curriculum.spec)}`,
+      );
     }
     // The envs' snapshots do not hold their schedules: install each copy's first, then restore (which re-reads them).
     c.plans.forEach((p, j) => this.inner.envs[j].setSchedule(scheduleOf(p)));

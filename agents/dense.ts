@@ -49,13 +49,7 @@ const cache = new Map<string, DenseFn>();
  * y = act(x·W + b) with the explicit-transpose gradient above. Differentiable with respect to all three
  * inputs through `tf.grads` / `tf.valueAndGrads` (dX is zero when `inputGrad` is false).
  */
-export function dense(
-  x: tf.Tensor2D,
-  W: tf.Tensor2D,
-  b: tf.Tensor1D,
-  activation: Activation = 'linear',
-  inputGrad = true,
-): tf.Tensor2D {
+export function dense(x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, activation: Activation = 'linear', inputGrad = true): tf.Tensor2D {
   if (x.shape[1] !== W.shape[0] || W.shape[1] !== b.shape[0]) {
     throw new Error(`dense: shapes do not chain: x ${x.shape}, W ${W.shape}, b ${b.shape} (need x[n,in], W[in,out], b[out])`);
   }

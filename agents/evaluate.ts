@@ -153,16 +153,25 @@ export interface PolicyEvaluation extends EvaluationResult {
  *   ev.metrics.sharpeRatio
  */
 export function evaluatePolicy(policy: ActionSource, env: MarginTradingEnv, opts: { seed?: number; options?: ResetOptions } = {}): PolicyEvaluation {
-  if (!policy || typeof policy.act !== 'function') throw new Error('evaluatePolicy: policy must have act(observation) → actions (a trained policy, loadPolicy(dir), or your own)');
+  if (!policy || typeof policy.act !== 'function')
+    throw new Error('evaluatePolicy: policy must have act(observation) → actions (a trained policy, loadPolicy(dir), or your own)');
   if (!(env instanceof MarginTradingEnv)) {
-    throw new Error('evaluatePolicy: env must be a MarginTradingEnv (makeEnv({ universe, period, preset })); to evaluate on a vector env, evaluate on one of its copies (vecEnv.envs[0])');
+    throw new Error(
+      'evaluatePolicy: env must be a MarginTradingEnv (makeEnv({ universe, period, preset })); to evaluate on a vector env, evaluate on one of its copies (vecEnv.envs[0])',
+    );
   }
   const ev = runEpisode(policy, env, { seed: opts.seed, options: opts.options });
   const perf = { periodsPerYear: env.cfg.periodsPerYear };
   const rows = ev.rows;
   return {
     ...ev,
-    metrics: { ...perfStats(rows.map((r) => r.equity), perf), ...tradingStats(episodeLogOf(rows), perf) },
+    metrics: {
+      ...perfStats(
+        rows.map((r) => r.equity),
+        perf,
+      ),
+      ...tradingStats(episodeLogOf(rows), perf),
+    },
     totalReward: rows.reduce((a, r) => a + r.reward, 0),
     steps: rows.length - 1,
   };

@@ -13,12 +13,20 @@ import { buildUniverseFrame, resolveUniverse, riskRuleFor, type Universe } from 
  * observation needs every ticker every day), or exactly `tickers` (an agent's own, at evaluation: each must
  * trade on every day, or it is an error).
  */
-export function agentFrame(spec: string, range: { start: string; end: string }, opts: { tickers?: string[]; log?: (s: string) => void } = {}): { frame: MarketFrame; universe: Universe } {
+export function agentFrame(
+  spec: string,
+  range: { start: string; end: string },
+  opts: { tickers?: string[]; log?: (s: string) => void } = {},
+): { frame: MarketFrame; universe: Universe } {
   const universe = resolveUniverse(spec);
   const uf = buildUniverseFrame(universe, { start: range.start, end: range.end, tickers: opts.tickers, requireFullHistory: true });
   if (uf.excluded.length) {
-    if (opts.tickers) throw new Error(`the agent trades ${opts.tickers.join(', ')}, but ${uf.excluded.map((e) => e.reason).join('; ')}: choose a period where every one of them trades`);
-    for (const e of uf.excluded) (opts.log ?? ((x: string) => process.stderr.write(`${x}\n`)))(`universe ${universe.name}: ${e.reason}: left out of the agent's tickers`);
+    if (opts.tickers)
+      throw new Error(
+        `the agent trades ${opts.tickers.join(', ')}, but ${uf.excluded.map((e) => e.reason).join('; ')}: choose a period where every one of them trades`,
+      );
+    for (const e of uf.excluded)
+      (opts.log ?? ((x: string) => process.stderr.write(`${x}\n`)))(`universe ${universe.name}: ${e.reason}: left out of the agent's tickers`);
   }
   return { frame: uf.frame, universe };
 }

@@ -4,13 +4,34 @@
  * run folders, ratio conditioning, toy envs. The portfolio layer is also here as the `portfolio` namespace
  * (and at the package subpath `marginlab/portfolio`).
  */
-export { makeEnv, makeVecEnv, MarketEnv, evaluateStrategy, type EvaluateStrategyOptions, type MakeEnvOptions, type MakeVecEnvOptions, type Period, type StrategyEvaluation } from './library.ts';
+export {
+  makeEnv,
+  makeVecEnv,
+  MarketEnv,
+  evaluateStrategy,
+  type EvaluateStrategyOptions,
+  type MakeEnvOptions,
+  type MakeVecEnvOptions,
+  type Period,
+  type StrategyEvaluation,
+} from './library.ts';
 export { OFFLINE_FORECASTERS, runStage1, runStage2, type OfflineForecasterName, type Stage1Options, type Stage2Options } from './stages.ts';
 export { agentFrame, universeEnvConfig } from './frames.ts';
 export { initBackend, currentBackend, type BackendPref, BACKEND_PREFS } from './backend.ts';
 export { trainPPO, PPO, type PpoTrainOptions } from './ppo/train.ts';
 export { PpoConfigSchema, parsePpoConfig, PPO_PRESETS, type PpoConfig, type PpoConfigInput } from './ppo/config.ts';
-export { trainA2C, A2C, A2cConfigSchema, parseA2cConfig, a2cPreset, A2C_PRESETS, type A2cConfig, type A2cConfigInput, type A2cPreset, type A2cTrainOptions } from './a2c.ts';
+export {
+  trainA2C,
+  A2C,
+  A2cConfigSchema,
+  parseA2cConfig,
+  a2cPreset,
+  A2C_PRESETS,
+  type A2cConfig,
+  type A2cConfigInput,
+  type A2cPreset,
+  type A2cTrainOptions,
+} from './a2c.ts';
 export {
   asVecEnv,
   budgetIssues,

@@ -31,7 +31,8 @@ export type Period = string | { start: string; end: string };
 
 function periodOf(p: Period, what: string): { start: string; end: string } {
   if (typeof p === 'string') return parseDateRange(p, what);
-  if (!p || typeof p.start !== 'string' || typeof p.end !== 'string') throw new Error(`${what}: expected 'START:END' or { start, end }, e.g. '2009-01-01:2018-12-31'`);
+  if (!p || typeof p.start !== 'string' || typeof p.end !== 'string')
+    throw new Error(`${what}: expected 'START:END' or { start, end }, e.g. '2009-01-01:2018-12-31'`);
   return parseDateRange(`${p.start}:${p.end}`, what);
 }
 
@@ -73,8 +74,17 @@ function checkOptions(where: string, given: object, allowed: readonly string[]):
   if (unknown.length) throw new Error(`${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: expected ${allowed.join(', ')}`);
 }
 
-function marketData(where: string, universe: string, period: Period, preset: string, env: EnvConfigInput, tickers: string[] | undefined, log?: (s: string) => void) {
-  if (preset !== 'paper' && preset !== 'realistic') throw new Error(`${where}: preset "${preset}": expected 'paper' or 'realistic' (for the paper's A2C settings use trainA2C with A2C_PRESETS.margintrader)`);
+function marketData(
+  where: string,
+  universe: string,
+  period: Period,
+  preset: string,
+  env: EnvConfigInput,
+  tickers: string[] | undefined,
+  log?: (s: string) => void,
+) {
+  if (preset !== 'paper' && preset !== 'realistic')
+    throw new Error(`${where}: preset "${preset}": expected 'paper' or 'realistic' (for the paper's A2C settings use trainA2C with A2C_PRESETS.margintrader)`);
   const range = periodOf(period, `${where}: period`);
   const { frame, universe: u } = agentFrame(universe, range, { tickers, log });
   const cfg = universeEnvConfig(envConfig(preset, env), u, env as Record<string, unknown>);
@@ -117,7 +127,20 @@ export interface MakeVecEnvOptions extends MakeEnvOptions {
  */
 export function makeVecEnv(opts: MakeVecEnvOptions = {}): MarginVecEnv | ConditionedVecEnv {
   checkOptions('makeVecEnv', opts, [...MAKE_ENV_KEYS, 'numEnvs', 'randomStart', 'episodeLength', 'conditioning', 'seed']);
-  const { universe = 'dow30', period = DEFAULT_PERIOD, preset = 'paper', env = {}, tickers, schedule = null, log, numEnvs = 1, randomStart = false, episodeLength, conditioning = null, seed = 0 } = opts;
+  const {
+    universe = 'dow30',
+    period = DEFAULT_PERIOD,
+    preset = 'paper',
+    env = {},
+    tickers,
+    schedule = null,
+    log,
+    numEnvs = 1,
+    randomStart = false,
+    episodeLength,
+    conditioning = null,
+    seed = 0,
+  } = opts;
   if (!(Number.isInteger(numEnvs) && numEnvs >= 1)) throw new Error(`makeVecEnv: numEnvs must be a positive integer, got ${numEnvs}`);
   if (!(Number.isInteger(seed) && seed >= 0)) throw new Error(`makeVecEnv: seed must be a non-negative integer, got ${seed}`);
   const d = marketData('makeVecEnv', universe, period, preset, env, tickers, log);
@@ -176,10 +199,13 @@ export function evaluateStrategy(strategy: StrategyName | Strategy, on: string |
   checkOptions('evaluateStrategy', opts, ['period', 'options', 'preset', 'turbulence', 'schedule', 'rebalance']);
   const { options = {}, preset = 'paper', turbulence = null, schedule = null, rebalance = 'monthly' } = opts;
   const named = typeof strategy === 'string';
-  if (named && !isStrategyName(strategy)) throw new Error(`evaluateStrategy: unknown strategy "${strategy}": expected one of ${STRATEGY_NAMES.join(', ')}, or a Strategy object`);
-  if (!named && (!strategy || typeof (strategy as Strategy).decide !== 'function')) throw new Error('evaluateStrategy: strategy must be a name (STRATEGY_NAMES) or a Strategy object with decide(ctx), design and describe()');
+  if (named && !isStrategyName(strategy))
+    throw new Error(`evaluateStrategy: unknown strategy "${strategy}": expected one of ${STRATEGY_NAMES.join(', ')}, or a Strategy object`);
+  if (!named && (!strategy || typeof (strategy as Strategy).decide !== 'function'))
+    throw new Error('evaluateStrategy: strategy must be a name (STRATEGY_NAMES) or a Strategy object with decide(ctx), design and describe()');
   if (!named && opts.options) throw new Error('evaluateStrategy: options are for a named strategy; a Strategy object carries its own');
-  if (typeof on !== 'string' && !(on instanceof MarginTradingEnv)) throw new Error('evaluateStrategy: on must be a universe (\'dow30\', \'sectors\', \'crypto\' or a CSV path) or an env from makeEnv(…)');
+  if (typeof on !== 'string' && !(on instanceof MarginTradingEnv))
+    throw new Error("evaluateStrategy: on must be a universe ('dow30', 'sectors', 'crypto' or a CSV path) or an env from makeEnv(…)");
 
   // What to trade: a universe and trade period, with the env config to trade under when given an env.
   let u: Universe | null = null;
@@ -189,8 +215,10 @@ export function evaluateStrategy(strategy: StrategyName | Strategy, on: string |
     u = resolveUniverse(on);
     trade = periodOf(opts.period ?? COMPARE_TRADE, 'evaluateStrategy: period');
   } else {
-    if (opts.period !== undefined) throw new Error('evaluateStrategy: on an env the period is the env\'s; make the env over the period you want (makeEnv({ period }))');
-    if (opts.preset !== undefined || opts.turbulence !== undefined) throw new Error('evaluateStrategy: on an env the strategy trades under the env\'s own config; set preset and turbulenceThreshold in makeEnv');
+    if (opts.period !== undefined)
+      throw new Error("evaluateStrategy: on an env the period is the env's; make the env over the period you want (makeEnv({ period }))");
+    if (opts.preset !== undefined || opts.turbulence !== undefined)
+      throw new Error("evaluateStrategy: on an env the strategy trades under the env's own config; set preset and turbulenceThreshold in makeEnv");
     trade = { start: on.frame.dates[0], end: on.frame.dates[on.frame.dates.length - 1] };
     baseEnv = on.cfg;
     if (on instanceof MarketEnv) u = { ...on.universe, tickers: [...on.frame.tickers] };
@@ -214,7 +242,7 @@ export function evaluateStrategy(strategy: StrategyName | Strategy, on: string |
     if (!baseEnv) base.periodsPerYear = u.periodsPerYear;
   } else {
     frame = (on as MarginTradingEnv).frame;
-    notes.push('a plain MarginTradingEnv: the strategy sees no history before the env\'s first day');
+    notes.push("a plain MarginTradingEnv: the strategy sees no history before the env's first day");
   }
   const periodsPerYear = u?.periodsPerYear ?? base.periodsPerYear;
   const ex = executeStrategy(s, frame, base, { start: trade.start, end: trade.end, rebalance, schedule, available, sectorOf: u?.sectorOf, periodsPerYear });
@@ -223,7 +251,11 @@ export function evaluateStrategy(strategy: StrategyName | Strategy, on: string |
   const equity = rows.map((r) => r.equity);
   let benchmark: StrategyEvaluation['benchmark'] = null;
   if (u) {
-    const b = benchmarkSeries(u, rows.map((r) => r.date), equity[0]);
+    const b = benchmarkSeries(
+      u,
+      rows.map((r) => r.date),
+      equity[0],
+    );
     benchmark = { name: u.benchmark.name, source: b.source, values: b.values, metrics: perfStats(b.values, perf) };
   }
   return {

@@ -49,7 +49,11 @@ export interface LayerRef {
 }
 
 /** Builds the flat layout for given sizes (pure; used by the network and by checkpoint validation). */
-export function paramLayout(obsDim: number, actDim: number, cfg: NetConfig): {
+export function paramLayout(
+  obsDim: number,
+  actDim: number,
+  cfg: NetConfig,
+): {
   specs: ParamSpec[];
   actor: LayerRef[];
   critic: LayerRef[];
@@ -153,8 +157,14 @@ export function denseRowJs(
   for (let j = 0; j < outDim; j++) out[o + j] = p[bOff + j];
   let i = 0;
   for (; i + 3 < inDim; i += 4) {
-    const x0 = x[xo + i], x1 = x[xo + i + 1], x2 = x[xo + i + 2], x3 = x[xo + i + 3];
-    const w0 = wOff + i * outDim, w1 = w0 + outDim, w2 = w1 + outDim, w3 = w2 + outDim;
+    const x0 = x[xo + i],
+      x1 = x[xo + i + 1],
+      x2 = x[xo + i + 2],
+      x3 = x[xo + i + 3];
+    const w0 = wOff + i * outDim,
+      w1 = w0 + outDim,
+      w2 = w1 + outDim,
+      w3 = w2 + outDim;
     for (let j = 0; j < outDim; j++) out[o + j] += x0 * p[w0 + j] + x1 * p[w1 + j] + x2 * p[w2 + j] + x3 * p[w3 + j];
   }
   for (; i < inDim; i++) {
@@ -283,7 +293,9 @@ export class ActorCritic {
   /** Copies a flat vector into the parameters (checkpoint restore). */
   setParams(flat: Float32Array): void {
     if (flat.length !== this.params.length) {
-      throw new Error(`setParams: got ${flat.length} values, the network has ${this.params.length} (obs ${this.obsDim}, act ${this.actDim}, hidden ${this.cfg.hidden})`);
+      throw new Error(
+        `setParams: got ${flat.length} values, the network has ${this.params.length} (obs ${this.obsDim}, act ${this.actDim}, hidden ${this.cfg.hidden})`,
+      );
     }
     this.params.set(flat);
   }

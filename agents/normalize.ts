@@ -52,7 +52,8 @@ export function obsRuleOf(stats: { stdFloor?: number; passthrough?: ArrayLike<nu
 
 /** Checks a rule against the observation size; throws with a readable message. */
 export function checkObsRule(rule: ObsNormRule, dim: number): void {
-  if (!(Number.isFinite(rule.stdFloor) && rule.stdFloor >= 0)) throw new Error(`observation normaliser: stdFloor must be a finite number ≥ 0, got ${rule.stdFloor}`);
+  if (!(Number.isFinite(rule.stdFloor) && rule.stdFloor >= 0))
+    throw new Error(`observation normaliser: stdFloor must be a finite number ≥ 0, got ${rule.stdFloor}`);
   for (const j of rule.passthrough) {
     if (!(Number.isInteger(j) && j >= 0 && j < dim)) throw new Error(`observation normaliser: pass-through slot ${j} is not a feature index in [0, ${dim})`);
   }
@@ -69,7 +70,10 @@ export class RunningMeanStd {
   var: Float64Array;
   count: number;
 
-  constructor(readonly dim: number, epsilon = 1e-4) {
+  constructor(
+    readonly dim: number,
+    epsilon = 1e-4,
+  ) {
     this.mean = new Float64Array(dim);
     this.var = new Float64Array(dim).fill(1);
     this.count = epsilon;
@@ -91,7 +95,7 @@ export class RunningMeanStd {
       }
       const bVar = ss / n;
       const delta = bMean - this.mean[j];
-      const m2 = this.var[j] * this.count + bVar * n + ((delta * delta) * this.count * n) / tot;
+      const m2 = this.var[j] * this.count + bVar * n + (delta * delta * this.count * n) / tot;
       this.mean[j] = this.mean[j] + (delta * n) / tot;
       this.var[j] = m2 / tot;
     }
@@ -118,7 +122,11 @@ export class ObsNormalizer {
   readonly rms: RunningMeanStd;
   /** The mapping rule (see the file comment); set it before training starts (resume sets the stored one). */
   rule: ObsNormRule;
-  constructor(readonly dim: number, readonly clip = 10, rule: ObsNormRule = { stdFloor: DEFAULT_OBS_STD_FLOOR, passthrough: [] }) {
+  constructor(
+    readonly dim: number,
+    readonly clip = 10,
+    rule: ObsNormRule = { stdFloor: DEFAULT_OBS_STD_FLOOR, passthrough: [] },
+  ) {
     this.rms = new RunningMeanStd(dim);
     checkObsRule(rule, dim);
     this.rule = { stdFloor: rule.stdFloor, passthrough: [...rule.passthrough] };
@@ -185,7 +193,11 @@ export class RewardScaler {
   readonly rms = new RunningMeanStd(1);
   returns: Float64Array;
 
-  constructor(readonly numEnvs: number, readonly gamma: number, readonly clip = 10) {
+  constructor(
+    readonly numEnvs: number,
+    readonly gamma: number,
+    readonly clip = 10,
+  ) {
     this.returns = new Float64Array(numEnvs);
   }
 

@@ -52,7 +52,10 @@ export class Adam implements Optimizer {
   private t = 0;
   private readonly m: Float32Array;
   private readonly v: Float32Array;
-  constructor(readonly size: number, readonly opts: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8 }) {
+  constructor(
+    readonly size: number,
+    readonly opts: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  ) {
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);
   }
@@ -93,7 +96,10 @@ export class RMSprop implements Optimizer {
   readonly kind = 'rmsprop' as const;
   private t = 0;
   private readonly v: Float32Array;
-  constructor(readonly size: number, readonly opts: RmspropOptions = { alpha: 0.99, eps: 1e-8 }) {
+  constructor(
+    readonly size: number,
+    readonly opts: RmspropOptions = { alpha: 0.99, eps: 1e-8 },
+  ) {
     this.v = new Float32Array(size);
   }
 

@@ -82,9 +82,7 @@ export interface LossBatch {
   oldValues?: Float32Array;
 }
 
-export type LossKind =
-  | { kind: 'ppo'; clipRange: number; clipRangeVf: number | null }
-  | { kind: 'a2c' };
+export type LossKind = { kind: 'ppo'; clipRange: number; clipRangeVf: number | null } | { kind: 'a2c' };
 
 export interface LossStats {
   loss: number;
@@ -113,7 +111,13 @@ function scaledCopy(net: ActorCritic, key: string, src: Float32Array, factor: nu
 }
 
 /** Scratch for the JS loss head, grown on demand. */
-let headScratch = { dMean: new Float32Array(0), dValue: new Float32Array(0), dLogStd: new Float64Array(0), z: new Float64Array(0), invStd: new Float64Array(0) };
+let headScratch = {
+  dMean: new Float32Array(0),
+  dValue: new Float32Array(0),
+  dLogStd: new Float64Array(0),
+  z: new Float64Array(0),
+  invStd: new Float64Array(0),
+};
 
 function ensureHeadScratch(n: number, D: number): typeof headScratch {
   const h = headScratch;
@@ -218,13 +222,7 @@ export function lossHead(
  *     dZ = dH ⊙ act'(Z), dW = H_prevᵀ·dZ, db = Σ_rows dZ, dH_prev = dZ·Wᵀ (skipped for the first layer).
  * About a quarter of the kernels of tfjs autodiff; checked against `lossAndGradsTape` in test/agents.
  */
-export function lossAndGrads(
-  net: ActorCritic,
-  batch: LossBatch,
-  kind: LossKind,
-  coefs: { entCoef: number; vfCoef: number },
-  gradOut: Float32Array,
-): LossStats {
+export function lossAndGrads(net: ActorCritic, batch: LossBatch, kind: LossKind, coefs: { entCoef: number; vfCoef: number }, gradOut: Float32Array): LossStats {
   const { n } = batch;
   const D = net.actDim;
   const O = net.obsDim;

@@ -78,7 +78,9 @@ export function createProgress(opts: ProgressOptions): Progress {
     const eta = rate > 0 ? (opts.total - done) / rate : NaN;
     const pct = ((100 * done) / opts.total).toFixed(1);
     const extra = formatFields(fields);
-    stream.write(`[${label}] ${done}/${opts.total} steps (${pct}%) | elapsed ${formatDuration(elapsed)} | ETA ${formatDuration(eta)}${extra ? ' | ' + extra : ''}\n`);
+    stream.write(
+      `[${label}] ${done}/${opts.total} steps (${pct}%) | elapsed ${formatDuration(elapsed)} | ETA ${formatDuration(eta)}${extra ? ' | ' + extra : ''}\n`,
+    );
   };
   return {
     update(done, fields) {

@@ -46,14 +46,20 @@ export interface Manifest {
 /** The commit of the code that is running (this file's repository), not of the caller's working directory. */
 export function codeVersion(cwd = dirname(fileURLToPath(import.meta.url))): string {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || 'unknown';
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() || 'unknown'
+    );
   } catch {
     return 'unknown';
   }
 }
 
 /** Installed versions of the packages a run depends on ("not installed" when absent). */
-export function packageVersions(names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'openai', 'zod']): Record<string, string> {
+export function packageVersions(
+  names = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'openai', 'zod'],
+): Record<string, string> {
   const require = createRequire(import.meta.url);
   const out: Record<string, string> = {};
   for (const name of names) {
@@ -103,7 +109,10 @@ export class RunFolder {
     mkdirSync(dir, { recursive: true });
     const taken = [CONFIG_FILE, MANIFEST_FILE, METRICS_FILE, CHECKPOINT_FILE].filter((f) => existsSync(join(dir, f)));
     if (taken.length) {
-      throw new ParameterError(['out', 'resume'], (n) => `run folder ${dir} already holds a run (${taken.join(', ')}): resume it, or choose a new ${n('out')} folder`);
+      throw new ParameterError(
+        ['out', 'resume'],
+        (n) => `run folder ${dir} already holds a run (${taken.join(', ')}): resume it, or choose a new ${n('out')} folder`,
+      );
     }
     const rf = new RunFolder(dir);
     writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify({ ...(init.configExtra ?? {}), algo: init.algo, agent: init.agentConfig }, null, 2) + '\n');
@@ -131,7 +140,10 @@ export class RunFolder {
   static open(dir: string): RunFolder {
     if (!existsSync(join(dir, CONFIG_FILE))) {
       const what = existsSync(dir) ? `holds ${readdirSync(dir).join(', ') || 'nothing'}` : 'does not exist';
-      throw new ParameterError(['resume', 'out'], (n) => `cannot resume: ${dir} is not a run folder (no ${CONFIG_FILE}; it ${what}); start without ${n('resume')}`);
+      throw new ParameterError(
+        ['resume', 'out'],
+        (n) => `cannot resume: ${dir} is not a run folder (no ${CONFIG_FILE}; it ${what}); start without ${n('resume')}`,
+      );
     }
     return new RunFolder(dir);
   }
@@ -168,7 +180,9 @@ export class RunFolder {
   readMetrics(): Record<string, unknown>[] {
     if (!existsSync(this.metricsPath)) return [];
     // A half-written last line after a crash is skipped.
-    return jsonlLines(readFileSync(this.metricsPath, 'utf8'), this.metricsPath, { partial: 'keep', onBad: 'skip' }).map((l) => l.value as Record<string, unknown>);
+    return jsonlLines(readFileSync(this.metricsPath, 'utf8'), this.metricsPath, { partial: 'keep', onBad: 'skip' }).map(
+      (l) => l.value as Record<string, unknown>,
+    );
   }
 
   /**

@@ -38,15 +38,31 @@ export interface Stage1Options {
 
 /** Stage 1 in memory: one forecast (a SignalRecord with its explanation) per decision date, point in time. */
 export async function runStage1(opts: Stage1Options = {}): Promise<SignalRecord[]> {
-  const { forecaster = 'momentum', dates = 'quarterly:2020-05-01:2024-03-28', data = new BundledSources(), concurrency = 1, oracleAccuracy = 0.8, seed = 0 } = opts;
+  const {
+    forecaster = 'momentum',
+    dates = 'quarterly:2020-05-01:2024-03-28',
+    data = new BundledSources(),
+    concurrency = 1,
+    oracleAccuracy = 0.8,
+    seed = 0,
+  } = opts;
   let f: Forecaster;
   if (typeof forecaster === 'string') {
     switch (forecaster) {
-      case 'momentum': f = new MomentumForecaster(); break;
-      case 'macro': f = new MacroRulesForecaster(); break;
-      case 'constant': f = new ConstantForecaster(); break;
-      case 'oracle': f = new OracleForecaster(data.bundledPrices().index, { accuracy: oracleAccuracy, horizonMonths: 6, seed }); break;
-      default: throw new Error(`runStage1: unknown forecaster "${forecaster}": expected one of ${OFFLINE_FORECASTERS.join(', ')}, or a Forecaster object`);
+      case 'momentum':
+        f = new MomentumForecaster();
+        break;
+      case 'macro':
+        f = new MacroRulesForecaster();
+        break;
+      case 'constant':
+        f = new ConstantForecaster();
+        break;
+      case 'oracle':
+        f = new OracleForecaster(data.bundledPrices().index, { accuracy: oracleAccuracy, horizonMonths: 6, seed });
+        break;
+      default:
+        throw new Error(`runStage1: unknown forecaster "${forecaster}": expected one of ${OFFLINE_FORECASTERS.join(', ')}, or a Forecaster object`);
     }
   } else if (forecaster && typeof forecaster.forecast === 'function') {
     f = forecaster;
@@ -54,7 +70,7 @@ export async function runStage1(opts: Stage1Options = {}): Promise<SignalRecord[
     throw new Error(`runStage1: forecaster must be one of ${OFFLINE_FORECASTERS.join(', ')} or a Forecaster object`);
   }
   const list = typeof dates === 'string' ? parseDecisionDates(dates) : [...dates];
-  if (list.length === 0) throw new Error('runStage1: no decision dates: pass e.g. dates: \'quarterly:2020-05-01:2024-03-28\'');
+  if (list.length === 0) throw new Error("runStage1: no decision dates: pass e.g. dates: 'quarterly:2020-05-01:2024-03-28'");
   return collectForecasts({
     dates: list,
     source: data.source((f.needs ?? 'prices') as SourceName),

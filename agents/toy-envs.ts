@@ -47,7 +47,13 @@ abstract class ToyVecEnv implements VecEnv {
   readonly obsDim: number;
   readonly actDim: number;
 
-  constructor(readonly numEnvs: number, obsDim: number, actDim: number, readonly episodeLength: number, private readonly stateDim: number) {
+  constructor(
+    readonly numEnvs: number,
+    obsDim: number,
+    actDim: number,
+    readonly episodeLength: number,
+    private readonly stateDim: number,
+  ) {
     if (!(Number.isInteger(numEnvs) && numEnvs >= 1)) throw new Error(`toy env: numEnvs must be a positive integer, got ${numEnvs}`);
     this.obsDim = obsDim;
     this.actDim = actDim;
@@ -111,7 +117,8 @@ abstract class ToyVecEnv implements VecEnv {
 
   setState(state: unknown): void {
     const s = state as { rng: AleaState; t: number; ret: number; x: Float64Array }[];
-    if (!Array.isArray(s) || s.length !== this.numEnvs) throw new Error(`toy env: snapshot has ${Array.isArray(s) ? s.length : 'no'} copies, env has ${this.numEnvs}`);
+    if (!Array.isArray(s) || s.length !== this.numEnvs)
+      throw new Error(`toy env: snapshot has ${Array.isArray(s) ? s.length : 'no'} copies, env has ${this.numEnvs}`);
     this.copies = s.map((c) => ({ rng: new Rng('toy', c.rng), t: c.t, ret: c.ret, x: Float64Array.from(c.x) }));
     for (let j = 0; j < this.numEnvs; j++) this.observe(this.copies[j], this.obsBuf.subarray(j * this.obsDim, (j + 1) * this.obsDim));
   }

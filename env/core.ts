@@ -6,7 +6,17 @@ import { reallocate, type ReallocationResult } from './reallocation.ts';
 import { updateCredit, updateLoan } from './remargin.ts';
 
 // The account's types stay importable from here (the module other code has always imported).
-export { zeroCounters, type CoreCounters, type CoreState, type CoreTrace, type MarginEvent, type RemarginReason, type TradeCtx, type TradeOp, type TradeRecord } from './account.ts';
+export {
+  zeroCounters,
+  type CoreCounters,
+  type CoreState,
+  type CoreTrace,
+  type MarginEvent,
+  type RemarginReason,
+  type TradeCtx,
+  type TradeOp,
+  type TradeRecord,
+} from './account.ts';
 export type { ReallocationResult } from './reallocation.ts';
 
 function clipAction(x: number, i: number, clip: boolean): number {

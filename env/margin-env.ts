@@ -1,5 +1,15 @@
 import type { MarketFrame } from '../src/data/market-frame.ts';
-import { DEFAULT_MAX_SHARE, DEFAULT_MIN_SHARE, firstLines, parseRatioSchedule, ScheduleError, schedulePeriodCheck, type RatioSchedule, type RatioTarget, type ReallocationEvent } from '../src/schedule.ts';
+import {
+  DEFAULT_MAX_SHARE,
+  DEFAULT_MIN_SHARE,
+  firstLines,
+  parseRatioSchedule,
+  ScheduleError,
+  schedulePeriodCheck,
+  type RatioSchedule,
+  type RatioTarget,
+  type ReallocationEvent,
+} from '../src/schedule.ts';
 import { Rng, stream, type AleaState } from '../src/rng.ts';
 import { envConfig, type EnvConfig, type EnvConfigInput, type PresetName } from './config.ts';
 import { MarginCore, type CoreCounters, type CoreState } from './core.ts';
@@ -189,9 +199,13 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     const T = frame.dates.length;
     if (T < 2) throw new Error(`MarginTradingEnv: the market frame has ${T} day(s); an episode needs at least 2`);
     if (frame.close.length !== T * this.n) throw new Error(`MarginTradingEnv: close has ${frame.close.length} values, expected ${T}×${this.n}`);
-    if (frame.indicators.length !== T * this.k * this.n) throw new Error(`MarginTradingEnv: indicators has ${frame.indicators.length} values, expected ${T}×${this.k}×${this.n}`);
+    if (frame.indicators.length !== T * this.k * this.n)
+      throw new Error(`MarginTradingEnv: indicators has ${frame.indicators.length} values, expected ${T}×${this.k}×${this.n}`);
     for (let i = 0; i < frame.close.length; i++) {
-      if (!(frame.close[i] > 0)) throw new Error(`MarginTradingEnv: close price of ${frame.tickers[i % this.n]} on ${frame.dates[Math.floor(i / this.n)]} is ${frame.close[i]}; prices must be positive`);
+      if (!(frame.close[i] > 0))
+        throw new Error(
+          `MarginTradingEnv: close price of ${frame.tickers[i % this.n]} on ${frame.dates[Math.floor(i / this.n)]} is ${frame.close[i]}; prices must be positive`,
+        );
     }
     this.obsDim = 6 + 2 * this.n + this.k * this.n + (this.cfg.observeRatio ? 2 : 0);
     this.actDim = 2 * this.n;
@@ -220,13 +234,17 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     this.start = o.startIndex ?? (o.startDate ? this.indexOnOrAfter(o.startDate) : 0);
     this.end = o.endIndex ?? (o.endDate ? this.indexOnOrBefore(o.endDate) : T - 1);
     if (!(this.start >= 0 && this.end < T && this.end > this.start)) {
-      throw new Error(`reset: the episode [${this.frame.dates[this.start] ?? this.start} … ${this.frame.dates[this.end] ?? this.end}] must contain at least 2 frame days (frame: ${this.frame.dates[0]} … ${this.frame.dates[T - 1]})`);
+      throw new Error(
+        `reset: the episode [${this.frame.dates[this.start] ?? this.start} … ${this.frame.dates[this.end] ?? this.end}] must contain at least 2 frame days (frame: ${this.frame.dates[0]} … ${this.frame.dates[T - 1]})`,
+      );
     }
     if (given) {
       // A schedule handed over with the episode must act in it: one whose every event falls outside is refused.
       const c = schedulePeriodCheck(given, this.frame.dates, this.start, this.end);
       if (c.events > 0 && c.acting === 0) {
-        throw new ScheduleError(`reset: ratio schedule: none of its ${c.events} event(s) acts in the episode ${this.frame.dates[this.start]} … ${this.frame.dates[this.end - 1]}: ${firstLines(c.warnings.slice(1))}`);
+        throw new ScheduleError(
+          `reset: ratio schedule: none of its ${c.events} event(s) acts in the episode ${this.frame.dates[this.start]} … ${this.frame.dates[this.end - 1]}: ${firstLines(c.warnings.slice(1))}`,
+        );
       }
     }
     if (given !== undefined) this.schedule = given;
@@ -252,7 +270,13 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
 
   step(action: ArrayLike<number>): StepResult<StepInfo> {
     const r = this.advance(action);
-    return { observation: this.observation(), reward: r.reward, terminated: r.terminated, truncated: r.truncated, info: this.info(r.rewardRaw, r.sharpe, r.reason, r.reallocation, r.equityAfterTerminalRemargin) };
+    return {
+      observation: this.observation(),
+      reward: r.reward,
+      terminated: r.terminated,
+      truncated: r.truncated,
+      info: this.info(r.rewardRaw, r.sharpe, r.reason, r.reallocation, r.equityAfterTerminalRemargin),
+    };
   }
 
   // --- control of the long-short ratio -------------------------------------------------------------
@@ -266,7 +290,9 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     const lo = this.schedule?.minShare ?? DEFAULT_MIN_SHARE;
     const hi = this.schedule?.maxShare ?? DEFAULT_MAX_SHARE;
     if (!(longShare >= lo && longShare <= hi)) {
-      throw new Error(`setLongShortRatio: long share ${longShare} is outside the bounds [minShare ${lo}, maxShare ${hi}]${this.schedule ? ' of the ratio schedule' : ' (the defaults)'}; it would be clipped`);
+      throw new Error(
+        `setLongShortRatio: long share ${longShare} is outside the bounds [minShare ${lo}, maxShare ${hi}]${this.schedule ? ' of the ratio schedule' : ' (the defaults)'}; it would be clipped`,
+      );
     }
     const res = this.core.reallocate({ target: longShare }, lo, hi);
     this.target = res.target;
@@ -289,7 +315,9 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     const d = this.frame.dates;
     const c = schedulePeriodCheck(s, d, 0, d.length - 1);
     if (c.events > 0 && c.acting === 0) {
-      throw new ScheduleError(`${where}: ratio schedule: none of its ${c.events} event(s) acts on a trading day of the data (${d[0]} … ${d[d.length - 2]}): ${firstLines(c.warnings.slice(1))}`);
+      throw new ScheduleError(
+        `${where}: ratio schedule: none of its ${c.events} event(s) acts on a trading day of the data (${d[0]} … ${d[d.length - 2]}): ${firstLines(c.warnings.slice(1))}`,
+      );
     }
     return s;
   }
@@ -377,7 +405,11 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
         ev = this.reallocs[++this.nextRealloc];
       }
       this.nextRealloc++;
-      reallocation = core.reallocate({ target: ev.target, change: ev.change }, this.schedule?.minShare ?? DEFAULT_MIN_SHARE, this.schedule?.maxShare ?? DEFAULT_MAX_SHARE);
+      reallocation = core.reallocate(
+        { target: ev.target, change: ev.change },
+        this.schedule?.minShare ?? DEFAULT_MIN_SHARE,
+        this.schedule?.maxShare ?? DEFAULT_MAX_SHARE,
+      );
       this.target = reallocation.target;
       if (cfg.reallocationStartsSegment) {
         // interaction_llm_rl.py re-creates the env at each boundary: day counter, Sharpe window and turbulence restart.
@@ -502,7 +534,13 @@ export class MarginTradingEnv implements Env<ResetOptions, StepInfo | Record<str
     return o;
   }
 
-  private info(rewardRaw: number, sharpe5: number, reason?: StepInfo['reason'], reallocation?: StepInfo['reallocation'], equityAfterTerminalRemargin?: number): StepInfo {
+  private info(
+    rewardRaw: number,
+    sharpe5: number,
+    reason?: StepInfo['reason'],
+    reallocation?: StepInfo['reallocation'],
+    equityAfterTerminalRemargin?: number,
+  ): StepInfo {
     const c = this.core;
     const total = c.longEquity + c.shortEquity;
     const markDate = this.frame.dates[this.t];

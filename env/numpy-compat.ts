@@ -16,7 +16,13 @@ const SMALL_QUICKSORT = 15;
  * sort changes results by up to 10% of equity on the fixtures, so this order is part of the mechanics.
  * Writes the permutation of [0, n) into `idx` (length ≥ n). `stack` is scratch space (≥ 3·64 entries).
  */
-export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, stack: Int32Array = new Int32Array(192), leaves: Int32Array | null = null): Int32Array {
+export function argsortInto(
+  v: ArrayLike<number>,
+  n: number,
+  idx: Int32Array,
+  stack: Int32Array = new Int32Array(192),
+  leaves: Int32Array | null = null,
+): Int32Array {
   if (leaves) leaves[0] = 0;
   for (let i = 0; i < n; i++) idx[i] = i;
   if (n < 2) {
@@ -42,8 +48,10 @@ export function argsortInto(v: ArrayLike<number>, n: number, idx: Int32Array, st
         let pj = pr - 1;
         swap(idx, pm, pj);
         for (;;) {
-          do pi++; while (less(v[idx[pi]], vp));
-          do pj--; while (less(vp, v[idx[pj]]));
+          do pi++;
+          while (less(v[idx[pi]], vp));
+          do pj--;
+          while (less(vp, v[idx[pj]]));
           if (pi >= pj) break;
           swap(idx, pi, pj);
         }

@@ -64,9 +64,7 @@ const Episode = z
   })
   .passthrough();
 
-const ReallocCall = z
-  .object({ k: num, date: z.string(), c: num, before: vec, after: vec, target_ratio_returned: num })
-  .passthrough();
+const ReallocCall = z.object({ k: num, date: z.string(), c: num, before: vec, after: vec, target_ratio_returned: num }).passthrough();
 
 const ReallocFile = z.object({ steps: z.array(ReallocCall), segments: z.array(Episode) }).passthrough();
 

@@ -74,7 +74,8 @@ export class MarginVecEnv implements VecEnv {
       while (hi >= 0 && d[hi] > opts.endDate) hi--;
     }
     this.hi = hi;
-    if (this.lo < 0 || this.hi - this.lo < 1) throw new Error(`MarginVecEnv: the date range ${opts.startDate ?? d[0]} … ${opts.endDate ?? d[d.length - 1]} holds fewer than 2 frame days`);
+    if (this.lo < 0 || this.hi - this.lo < 1)
+      throw new Error(`MarginVecEnv: the date range ${opts.startDate ?? d[0]} … ${opts.endDate ?? d[d.length - 1]} holds fewer than 2 frame days`);
     if (opts.episodeLength !== undefined && !(opts.episodeLength >= 1 && opts.episodeLength <= this.hi - this.lo)) {
       throw new Error(`MarginVecEnv: episodeLength ${opts.episodeLength} must be in [1, ${this.hi - this.lo}] for this date range`);
     }
@@ -140,7 +141,9 @@ export class MarginVecEnv implements VecEnv {
   setState(state: unknown): void {
     const s = state as { envs: EnvState[]; epReturn: number[]; epLength: number[]; seed: number };
     if (!s || !Array.isArray(s.envs) || s.envs.length !== this.numEnvs) {
-      throw new Error(`MarginVecEnv.setState: the saved state has ${s?.envs?.length ?? 'no'} copies, this vector env has ${this.numEnvs}; construct it with the same options as the original run`);
+      throw new Error(
+        `MarginVecEnv.setState: the saved state has ${s?.envs?.length ?? 'no'} copies, this vector env has ${this.numEnvs}; construct it with the same options as the original run`,
+      );
     }
     s.envs.forEach((e, j) => this.envs[j].setState(e));
     this.epReturn.set(s.epReturn);

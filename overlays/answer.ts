@@ -33,7 +33,7 @@ export const ForecastAnswerSchema = z
   })
   .strict()
   .refine((a) => LABEL_SCORES[a.label] === a.score, {
-    message: 'score must equal the label\'s score (Strongly Bullish 3 … Strongly Bearish −3, Flat/Fluctuating 0)',
+    message: "score must equal the label's score (Strongly Bullish 3 … Strongly Bearish −3, Flat/Fluctuating 0)",
     path: ['score'],
   });
 

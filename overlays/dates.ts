@@ -20,9 +20,15 @@ export function parseDecisionDates(spec: string): string[] {
     const [, name, start, end] = cadence;
     const step = CADENCES[name];
     if (step === undefined) {
-      throw new ParameterError(['dates'], (n) => `${n('dates')}: unknown cadence "${name}"; expected one of ${Object.keys(CADENCES).join(', ')} (e.g. quarterly:2020-05-01:2024-02-01)`);
+      throw new ParameterError(
+        ['dates'],
+        (n) => `${n('dates')}: unknown cadence "${name}"; expected one of ${Object.keys(CADENCES).join(', ')} (e.g. quarterly:2020-05-01:2024-02-01)`,
+      );
     }
-    for (const [d, which] of [[start, 'start'], [end, 'end']] as const) {
+    for (const [d, which] of [
+      [start, 'start'],
+      [end, 'end'],
+    ] as const) {
       try {
         assertIsoDate(d, `dates ${which}`);
       } catch (e) {
@@ -32,8 +38,12 @@ export function parseDecisionDates(spec: string): string[] {
     if (end < start) throw new ParameterError(['dates'], (n) => `${n('dates')}: end ${end} is before start ${start}`);
     return monthlySteps(start, end, step);
   }
-  const parts = s.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  if (parts.length === 0) throw new ParameterError(['dates'], (n) => `${n('dates')}: expected CADENCE:START:END or a comma list of YYYY-MM-DD dates, got nothing`);
+  const parts = s
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (parts.length === 0)
+    throw new ParameterError(['dates'], (n) => `${n('dates')}: expected CADENCE:START:END or a comma list of YYYY-MM-DD dates, got nothing`);
   for (const p of parts) {
     if (!isIsoDate(p)) {
       throw new ParameterError(['dates'], (n) => `${n('dates')}: "${p}" is neither a YYYY-MM-DD date nor a spec like quarterly:2020-05-01:2024-02-01`);

@@ -28,7 +28,16 @@ export { OracleForecaster } from './providers/oracle.ts';
 export { ConfigurationError, FatalProviderError, RequestFailedError } from './providers/transport.ts';
 export { labelOrderRobustness, shuffledLabelOrders } from './robustness.ts';
 export { collectForecasts, runForecasts, signalRecord, type ForecastRunOptions, type ForecastRunSummary } from './run.ts';
-export { parseSignals, readSignals, SignalRecordSchema, SignalsWriter, sortSignalsFile, successfulSignals, type SignalRecord, type SignalsFile } from './signals.ts';
+export {
+  parseSignals,
+  readSignals,
+  SignalRecordSchema,
+  SignalsWriter,
+  sortSignalsFile,
+  successfulSignals,
+  type SignalRecord,
+  type SignalsFile,
+} from './signals.ts';
 export {
   boundaries,
   directMappingSchedule,

@@ -2,16 +2,7 @@
  * The paper's eight market-trend labels and their scores (docs/mechanics.md#market-forecast-stage-1). Flat and Fluctuating both score 0:
  * neither calls a direction.
  */
-export const LABELS = [
-  'Strongly Bullish',
-  'Bullish',
-  'Slightly Bullish',
-  'Flat',
-  'Fluctuating',
-  'Slightly Bearish',
-  'Bearish',
-  'Strongly Bearish',
-] as const;
+export const LABELS = ['Strongly Bullish', 'Bullish', 'Slightly Bullish', 'Flat', 'Fluctuating', 'Slightly Bearish', 'Bearish', 'Strongly Bearish'] as const;
 
 export type Label = (typeof LABELS)[number];
 
@@ -28,7 +19,10 @@ export const LABEL_SCORES: Readonly<Record<Label, number>> = {
 
 /** Case- and spacing-insensitive lookup ("strongly  bearish", "STRONGLY-BEARISH" → Strongly Bearish). */
 export function canonicalLabel(text: string): Label | null {
-  const key = text.trim().toLowerCase().replace(/[\s\-_]+/g, ' ');
+  const key = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-_]+/g, ' ');
   for (const l of LABELS) if (l.toLowerCase() === key) return l;
   return null;
 }

@@ -22,11 +22,7 @@ export interface ChatMessage {
 }
 
 export function paperEnding(order: readonly Label[] = LABELS): string {
-  return (
-    "Please predict the overall trend of the next half year's DJIA 30 index.\n" +
-    `Only output: ${order.join(', ')}\n` +
-    'Simple explanation:'
-  );
+  return "Please predict the overall trend of the next half year's DJIA 30 index.\n" + `Only output: ${order.join(', ')}\n` + 'Simple explanation:';
 }
 
 /** The paper's fixed question, verbatim (docs/mechanics.md#market-forecast-stage-1). */
@@ -98,9 +94,7 @@ export function buildMessages(context: Context, options: PromptOptions): ChatMes
     { role: 'system', content: jsonInstructions(order) },
     {
       role: 'user',
-      content:
-        `${context.title}:\n\n${quoted.text}\n\n` +
-        "Predict the overall trend of the next half year's DJIA 30 index. Reply with the JSON object only.",
+      content: `${context.title}:\n\n${quoted.text}\n\n` + "Predict the overall trend of the next half year's DJIA 30 index. Reply with the JSON object only.",
     },
   ];
 }

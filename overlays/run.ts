@@ -125,7 +125,12 @@ export function recordOrFailure(record: SignalRecord, outcome: ForecastOutcome):
 }
 
 /** Throws when the existing file was written by a different configuration. */
-function checkCompatible(existing: SignalRecord[], expected: Pick<SignalRecord, 'provider' | 'model' | 'source' | 'format'>, labelOrder: readonly Label[] | undefined, out: string): void {
+function checkCompatible(
+  existing: SignalRecord[],
+  expected: Pick<SignalRecord, 'provider' | 'model' | 'source' | 'format'>,
+  labelOrder: readonly Label[] | undefined,
+  out: string,
+): void {
   const first = existing[0];
   if (!first) return;
   const order = isDefaultOrder(labelOrder) ? undefined : labelOrder!.join('|');
@@ -172,7 +177,12 @@ async function runLocked(options: ForecastRunOptions): Promise<ForecastRunSummar
 
   const expectedSource = forecaster.needs ?? options.source.name;
   if (existing) {
-    checkCompatible(existing.records, { provider: forecaster.provider, model: forecaster.model, source: expectedSource, format: options.format }, options.labelOrder, out);
+    checkCompatible(
+      existing.records,
+      { provider: forecaster.provider, model: forecaster.model, source: expectedSource, format: options.format },
+      options.labelOrder,
+      out,
+    );
   }
   const done = new Set((existing?.latest ?? []).filter((r) => r.failure === undefined).map((r) => r.date));
   const pending = options.dates.filter((d) => !done.has(d));

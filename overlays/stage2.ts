@@ -88,7 +88,9 @@ function forecastsAt(points: readonly ForecastPoint[], dates: readonly string[])
     const p = byDate.get(d);
     if (!p) {
       const have = [...byDate.keys()].sort();
-      throw new Error(`stage 2: no forecast dated ${d} (a reallocation boundary); the signals have ${have.length ? `${have[0]} … ${have[have.length - 1]} (${have.length} dates)` : 'no dates'}`);
+      throw new Error(
+        `stage 2: no forecast dated ${d} (a reallocation boundary); the signals have ${have.length ? `${have[0]} … ${have[have.length - 1]} (${have.length} dates)` : 'no dates'}`,
+      );
     }
     return p;
   });
@@ -150,7 +152,13 @@ export function directMappingSchedule(points: readonly ForecastPoint[], options:
   const decisions = forecastsAt(points, dates).map((p, i): Stage2Decision => {
     const score = usableScore(p, options, warnings);
     if (score !== null) share = clip(neutral + maxTilt * (score / 3) * (p.confidence ?? 1), lo, hi);
-    return { boundary: dates[i], score, event: { date: dates[i], target: share }, longShare: share, note: score === null ? 'failed forecast: held' : undefined };
+    return {
+      boundary: dates[i],
+      score,
+      event: { date: dates[i], target: share },
+      longShare: share,
+      note: score === null ? 'failed forecast: held' : undefined,
+    };
   });
   return resultOf(decisions, lo, hi, warnings);
 }
@@ -171,7 +179,7 @@ export function zeroChangeSchedule(options: Omit<PaperRuleOptions, 'onFailure' |
   };
 }
 
-export type Stage2Rule = { rule: 'paper' } & PaperRuleOptions | ({ rule: 'direct' } & DirectMappingOptions);
+export type Stage2Rule = ({ rule: 'paper' } & PaperRuleOptions) | ({ rule: 'direct' } & DirectMappingOptions);
 
 /** The schedule from forecasts under either rule. */
 export function scheduleFor(points: readonly ForecastPoint[], options: Stage2Rule): Stage2Result {

@@ -41,7 +41,16 @@ export function interruptExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
  * Every other error was raised on purpose, with a message written for the user (a flag, a file, a lock,
  * the provider): it is one line, without a stack trace.
  */
-const INTERNAL_ERRORS: ReadonlySet<string> = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError', 'EvalError', 'URIError', 'AssertionError', 'InternalError']);
+const INTERNAL_ERRORS: ReadonlySet<string> = new Set([
+  'TypeError',
+  'ReferenceError',
+  'RangeError',
+  'SyntaxError',
+  'EvalError',
+  'URIError',
+  'AssertionError',
+  'InternalError',
+]);
 
 /** True for an error that is a bug of ours rather than a problem with the user's input or environment. */
 export function isInternalError(e: unknown): boolean {

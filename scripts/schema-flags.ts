@@ -90,7 +90,18 @@ function describeField(key: string, schema: z.ZodType, custom?: FieldFlag): Fiel
     kind = elType === 'string' || elType === 'enum' ? 'list' : 'json';
     ({ choices, numeric } = choicesOf(el));
   }
-  return { key, flag: custom?.flag ?? kebab(key), kind, nullable, required: defaultValue === undefined && !optional, choices, numericChoices: numeric, defaultValue, description, custom };
+  return {
+    key,
+    flag: custom?.flag ?? kebab(key),
+    kind,
+    nullable,
+    required: defaultValue === undefined && !optional,
+    choices,
+    numericChoices: numeric,
+    defaultValue,
+    description,
+    custom,
+  };
 }
 
 export function schemaFields(schema: AnyObject, custom: FieldFlags = {}): FieldInfo[] {
@@ -144,7 +155,8 @@ function parseFlag(f: FieldInfo, raw: unknown): unknown {
     case 'number':
     case 'integer': {
       const v = Number(s);
-      if (s.trim() === '' || !Number.isFinite(v)) throw new UserError(`--${f.flag}: expected ${f.kind === 'integer' ? 'an integer' : 'a number'}${f.nullable ? ' or "off"' : ''}, got "${s}"`);
+      if (s.trim() === '' || !Number.isFinite(v))
+        throw new UserError(`--${f.flag}: expected ${f.kind === 'integer' ? 'an integer' : 'a number'}${f.nullable ? ' or "off"' : ''}, got "${s}"`);
       return v;
     }
     case 'enum':
@@ -152,7 +164,12 @@ function parseFlag(f: FieldInfo, raw: unknown): unknown {
     case 'string':
       return s;
     case 'list':
-      return s.trim() === 'none' ? [] : s.split(',').map((x) => x.trim()).filter(Boolean);
+      return s.trim() === 'none'
+        ? []
+        : s
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
     case 'json':
       try {
         return JSON.parse(s);
@@ -206,13 +223,17 @@ export function parseSchemaOptions<S extends AnyObject>(
     const f = fields.find((x) => x.key === key);
     if (issue.code === 'unrecognized_keys') {
       const keys = (issue as unknown as { keys: string[] }).keys;
-      throw new UserError(`${configPath ? `--config ${configPath}` : 'config'}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} (known: ${fields.map((x) => x.key).join(', ')})`);
+      throw new UserError(
+        `${configPath ? `--config ${configPath}` : 'config'}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} (known: ${fields.map((x) => x.key).join(', ')})`,
+      );
     }
     const flag = f?.flag ?? kebab(key);
     const renamed = flag !== kebab(key) ? ` (config key "${issue.path.join('.')}")` : '';
     const where = fromCli.has(key) || !configPath || !(key in fromFile) ? `--${flag}${renamed}` : `--config ${configPath}: "${issue.path.join('.')}"`;
     if (f?.required && valueAt(input, issue.path) === undefined) {
-      throw new UserError(`--${flag}${renamed}: required, not given (give the flag or "${key}" in --config)${f.choices ? ` (allowed: ${f.choices.join(', ')})` : ''}`);
+      throw new UserError(
+        `--${flag}${renamed}: required, not given (give the flag or "${key}" in --config)${f.choices ? ` (allowed: ${f.choices.join(', ')})` : ''}`,
+      );
     }
     const badChoice = f?.choices && ['invalid_value', 'invalid_union', 'invalid_type'].includes(issue.code) && (f.kind === 'enum' || issue.path.length > 1);
     if (badChoice) {

@@ -277,7 +277,12 @@ function lockedError(target: string, path: string, holder: Holder, what: string 
   const subject = describeTarget(target, what);
   if (holder.kind !== 'ok') {
     const problem = holder.kind === 'unreadable' ? holder.problem : 'the lock file vanished and reappeared repeatedly';
-    return new LockedError(`${subject} is locked by ${path}, whose holder cannot be told (${problem}); remove ${path} if no other run is using ${target}`, target, path, null);
+    return new LockedError(
+      `${subject} is locked by ${path}, whose holder cannot be told (${problem}); remove ${path} if no other run is using ${target}`,
+      target,
+      path,
+      null,
+    );
   }
   const h = holder.info;
   const doing = h.command ? ` (${h.command.length > 200 ? `${h.command.slice(0, 199)}…` : h.command})` : '';

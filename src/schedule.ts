@@ -89,7 +89,10 @@ export const RatioScheduleSchema = z
     const boundsOk = inUnit(lo) && inUnit(hi) && lo <= hi;
     if (inUnit(lo) && inUnit(hi) && lo > hi) {
       const name = (k: 'minShare' | 'maxShare', v: number) => (s[k] === undefined ? `${k} (default ${v})` : `${k} ${v}`);
-      issue([s.minShare !== undefined ? 'minShare' : 'maxShare'], `${name('minShare', lo)} is above ${name('maxShare', hi)}: the bounds of the long share need minShare ≤ maxShare`);
+      issue(
+        [s.minShare !== undefined ? 'minShare' : 'maxShare'],
+        `${name('minShare', lo)} is above ${name('maxShare', hi)}: the bounds of the long share need minShare ≤ maxShare`,
+      );
     }
     const seenTarget = new Map<string, number>();
     s.targets.forEach((t, i) => {
@@ -130,7 +133,7 @@ function describeIssue(i: z.ZodError['issues'][number]): string {
   if (unknown !== null) {
     const known =
       i.path.length === 0
-        ? 'targets, reallocations, minShare, maxShare (and compare\'s decisions, rule, freqMonths)'
+        ? "targets, reallocations, minShare, maxShare (and compare's decisions, rule, freqMonths)"
         : i.path[0] === 'targets'
           ? 'date, longShare'
           : 'date, target or change';

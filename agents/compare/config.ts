@@ -20,9 +20,14 @@ export const CompareSchema = z
       .min(1)
       .default([...AGENT_KINDS])
       .refine((a) => new Set(a).size === a.length, 'an agent is listed twice')
-      .describe('agents that trade every arm: paper (the paper\'s A2C, frozen, never trained on ratios) and/or conditioned (trained with random long-share targets)'),
-    algo: z.enum(TRAIN_ALGOS).default('ppo').describe('the conditioned agent\'s algorithm (the paper\'s agent is always its A2C)'),
-    preset: z.enum(['paper', 'realistic']).default('paper').describe('the conditioned PPO agent\'s env preset (the paper\'s agent, and an A2C conditioned agent: margintrader)'),
+      .describe(
+        "agents that trade every arm: paper (the paper's A2C, frozen, never trained on ratios) and/or conditioned (trained with random long-share targets)",
+      ),
+    algo: z.enum(TRAIN_ALGOS).default('ppo').describe("the conditioned agent's algorithm (the paper's agent is always its A2C)"),
+    preset: z
+      .enum(['paper', 'realistic'])
+      .default('paper')
+      .describe("the conditioned PPO agent's env preset (the paper's agent, and an A2C conditioned agent: margintrader)"),
     seeds: z
       .array(z.number().int().min(0))
       .min(1)
@@ -34,16 +39,18 @@ export const CompareSchema = z
     universe: TrainCommonFields.universe.describe(
       'dow30 | sectors | crypto | a long-format OHLCV CSV: what the agents and baselines trade (the overlays read the DJIA and macro data whatever the universe)',
     ),
-    timesteps: TrainCommonFields.timesteps.describe('training steps per seed (default: the algorithm\'s; 50,000 for margintrader)'),
-    overlays: z
-      .array(z.enum(OFFLINE_OVERLAYS))
-      .default(['momentum', 'macro', 'oracle'])
-      .describe('offline forecasters (oracle is a cheating upper bound)'),
+    timesteps: TrainCommonFields.timesteps.describe("training steps per seed (default: the algorithm's; 50,000 for margintrader)"),
+    overlays: z.array(z.enum(OFFLINE_OVERLAYS)).default(['momentum', 'macro', 'oracle']).describe('offline forecasters (oracle is a cheating upper bound)'),
     signals: z
       .array(z.string())
       .default([])
-      .describe('signals files from "marginlab forecast" (e.g. an LLM run), each an overlay arm: NAME=FILE,… (or FILE: named by its base name); names must be unique'),
-    rule: z.enum(['paper', 'direct']).default('paper').describe('stage 2: paper (f·(1+0.1·score), clip [0.1, 0.9]) | direct (target from score and confidence)'),
+      .describe(
+        'signals files from "marginlab forecast" (e.g. an LLM run), each an overlay arm: NAME=FILE,… (or FILE: named by its base name); names must be unique',
+      ),
+    rule: z
+      .enum(['paper', 'direct'])
+      .default('paper')
+      .describe('stage 2: paper (f·(1+0.1·score), clip [0.1, 0.9]) | direct (target from score and confidence)'),
     freqMonths: z
       .union([z.literal(3), z.literal(6), z.literal(12)])
       .default(6)
@@ -59,7 +66,7 @@ export const CompareSchema = z
     baselineOverlays: z
       .array(z.enum(STRATEGY_NAMES))
       .default(['mvo'])
-      .describe('baselines also traded under each overlay\'s schedule and the zero-change control: separates the overlay\'s value from the agent\'s'),
+      .describe("baselines also traded under each overlay's schedule and the zero-change control: separates the overlay's value from the agent's"),
     strategyOptions: z
       .record(z.string(), z.record(z.string(), z.unknown()))
       .default({})
@@ -67,10 +74,12 @@ export const CompareSchema = z
     scores: z
       .string()
       .optional()
-      .describe('asset scores JSONL from "marginlab score" (e.g. an LLM run) for the score baselines llm-score, llm-mvo, black-litterman (default: their offline price-momentum stand-in)'),
+      .describe(
+        'asset scores JSONL from "marginlab score" (e.g. an LLM run) for the score baselines llm-score, llm-mvo, black-litterman (default: their offline price-momentum stand-in)',
+      ),
     bootstrapResamples: z.number().int().min(100).default(2000).describe('resamples of every bootstrap in the report (recorded)'),
     bootstrapSeed: z.number().int().min(0).default(0).describe('seed of every bootstrap in the report (recorded)'),
-    workers: z.number().int().positive().optional().describe('training processes at once (default: the machine\'s cores); the results do not depend on it'),
+    workers: z.number().int().positive().optional().describe("training processes at once (default: the machine's cores); the results do not depend on it"),
     blockLength: z.number().int().positive().optional().describe('block length (days) of the day bootstrap for baseline comparisons (default ⌈n^(1/3)⌉)'),
     out: z.string().default('runs/compare').describe('run folder'),
   })

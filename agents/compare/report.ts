@@ -84,8 +84,14 @@ export function writeCompareReport(ctx: ReportContext): CompareResult {
     const a = cfg.seeds.map((s) => perSeed[armName][s]);
     const b = cfg.seeds.map((s) => perSeed[base][s]);
     paired[`${armName} vs ${base}`] = {
-      sharpe: pairedDiff(a.map((x) => x.sharpeRatio), b.map((x) => x.sharpeRatio)),
-      annualReturn: pairedDiff(a.map((x) => x.annualReturn), b.map((x) => x.annualReturn)),
+      sharpe: pairedDiff(
+        a.map((x) => x.sharpeRatio),
+        b.map((x) => x.sharpeRatio),
+      ),
+      annualReturn: pairedDiff(
+        a.map((x) => x.annualReturn),
+        b.map((x) => x.annualReturn),
+      ),
     };
     comparisons.push({ arm: armName, base });
   };
@@ -122,12 +128,30 @@ export function writeCompareReport(ctx: ReportContext): CompareResult {
     yLabel: 'equity ($)',
     series: [
       { name: 'DJIA', values: bench.values, dashed: true },
-      ...arms.filter((a) => a.kind === 'agent' || cfg.baselines.includes(a.name as never)).map((a) => ({ name: a.name + armMark(a), values: meanCurve(equityBySeed[a.name]), dashed: a.kind === 'baseline' })),
+      ...arms
+        .filter((a) => a.kind === 'agent' || cfg.baselines.includes(a.name as never))
+        .map((a) => ({ name: a.name + armMark(a), values: meanCurve(equityBySeed[a.name]), dashed: a.kind === 'baseline' })),
     ],
   });
   writeFileAtomic(join(out, 'equity.svg'), svg);
   const allWarnings = ctx.warnings;
-  const results = { config: cfg, benchmarkSource: bench.source, arms: arms.map((a) => ({ name: a.name, origin: a.origin, cheating: a.cheating, lookAhead: a.lookAhead ?? false, kind: a.kind, agent: a.agent, scheduleName: a.scheduleName })), perSeed, paired, stats, warnings: allWarnings };
+  const results = {
+    config: cfg,
+    benchmarkSource: bench.source,
+    arms: arms.map((a) => ({
+      name: a.name,
+      origin: a.origin,
+      cheating: a.cheating,
+      lookAhead: a.lookAhead ?? false,
+      kind: a.kind,
+      agent: a.agent,
+      scheduleName: a.scheduleName,
+    })),
+    perSeed,
+    paired,
+    stats,
+    warnings: allWarnings,
+  };
   writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
   writeFileAtomic(join(out, 'report.html'), reportHtml(cfg, md, svg, arms, forecasts, paired, allWarnings, bench.source, stats));
   return { out, table: renderTable(table, 'text', { style: 'sd' }), perSeed, paired, stats, warnings: allWarnings };
@@ -142,7 +166,11 @@ function revive(_k: string, v: unknown): unknown {
 }
 
 function csvColumn(path: string, name: string): { dates: string[]; values: number[] } {
-  if (!existsSync(path)) throw new ParameterError(['reportOnly'], (n) => `${n('reportOnly')}: the run folder lacks ${path} (was the run interrupted? rerun it without --report-only)`);
+  if (!existsSync(path))
+    throw new ParameterError(
+      ['reportOnly'],
+      (n) => `${n('reportOnly')}: the run folder lacks ${path} (was the run interrupted? rerun it without --report-only)`,
+    );
   const lines = readFileSync(path, 'utf8').trim().split('\n');
   const head = lines[0].split(',');
   const i = head.indexOf(name);
@@ -156,7 +184,10 @@ function csvColumn(path: string, name: string): { dates: string[]; values: numbe
  * its results.json, daily accounts and forecasts, without training or trading anything. The bootstrap
  * settings may be changed (they are recorded).
  */
-export function rebuildCompareReport(dir: string, overrides: Partial<Pick<CompareConfig, 'bootstrapResamples' | 'bootstrapSeed' | 'blockLength'>> = {}): CompareResult {
+export function rebuildCompareReport(
+  dir: string,
+  overrides: Partial<Pick<CompareConfig, 'bootstrapResamples' | 'bootstrapSeed' | 'blockLength'>> = {},
+): CompareResult {
   const lock = acquireLock(dir, { what: 'run folder' });
   try {
     return rebuildLocked(dir, overrides);
@@ -202,10 +233,23 @@ function rebuildLocked(dir: string, overrides: Partial<Pick<CompareConfig, 'boot
     if (arm.kind !== 'agent' || !arm.scheduleName?.startsWith('overlay:')) continue;
     const name = arm.scheduleName.slice('overlay:'.length);
     const f = join(dir, 'forecasts', `${name}.jsonl`);
-    if (existsSync(f)) forecasts[name] = jsonlLines(readFileSync(f, 'utf8'), f, { what: 'one JSON signal record per line', partial: 'keep' }).map((l) => l.value as SignalRecord);
+    if (existsSync(f))
+      forecasts[name] = jsonlLines(readFileSync(f, 'utf8'), f, { what: 'one JSON signal record per line', partial: 'keep' }).map(
+        (l) => l.value as SignalRecord,
+      );
   }
   const arms = saved.arms.map((a) => ({ ...a, schedule: null }));
-  return writeCompareReport({ cfg, out: dir, arms, perSeed: saved.perSeed, equityBySeed, bench: { values: benchValues, source: saved.benchmarkSource }, dates, forecasts, warnings: saved.warnings ?? [] });
+  return writeCompareReport({
+    cfg,
+    out: dir,
+    arms,
+    perSeed: saved.perSeed,
+    equityBySeed,
+    bench: { values: benchValues, source: saved.benchmarkSource },
+    dates,
+    forecasts,
+    warnings: saved.warnings ?? [],
+  });
 }
 
 /** How an arm reads in a sentence. */
@@ -236,7 +280,10 @@ export function statsMarkdown(stats: RunStats): string {
     '',
     '| arm | Sharpe mean [95% CI] | Sharpe IQM [95% CI] | PSR(0) | DSR |',
     '|---|---|---|---|---|',
-    ...stats.arms.map((a) => `| ${a.name} | ${a.sharpe.mean.estimate.toFixed(3)} ${fmtCi(a.sharpe.mean)} | ${a.sharpe.iqm.estimate.toFixed(3)} ${fmtCi(a.sharpe.iqm)} | ${a.psr.toFixed(3)} | ${a.dsr.toFixed(3)} |`),
+    ...stats.arms.map(
+      (a) =>
+        `| ${a.name} | ${a.sharpe.mean.estimate.toFixed(3)} ${fmtCi(a.sharpe.mean)} | ${a.sharpe.iqm.estimate.toFixed(3)} ${fmtCi(a.sharpe.iqm)} | ${a.psr.toFixed(3)} | ${a.dsr.toFixed(3)} |`,
+    ),
     '',
     '| comparison | ΔSharpe | 95% CI | p | Holm p | P(improvement) [95% CI] | day bootstrap ΔSharpe [95% CI] |',
     '|---|---|---|---|---|---|---|',
@@ -270,20 +317,31 @@ function reportHtml(
   benchSource: string,
   stats: RunStats,
 ): string {
-  const mdRows = tableMd.trim().split('\n').filter((l) => !/^\|\s*-/.test(l) && !/^\|(\s*:?-+:?\s*\|)+$/.test(l));
+  const mdRows = tableMd
+    .trim()
+    .split('\n')
+    .filter((l) => !/^\|\s*-/.test(l) && !/^\|(\s*:?-+:?\s*\|)+$/.test(l));
   const htmlTable = mdRows
     .map((l, i) => {
-      const cells = l.replace(/^\||\|$/g, '').split('|').map((c) => esc(c.trim()));
+      const cells = l
+        .replace(/^\||\|$/g, '')
+        .split('|')
+        .map((c) => esc(c.trim()));
       const tag = i === 0 ? 'th' : 'td';
       return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
     })
     .join('\n');
   const pairedRows = Object.entries(paired)
-    .map(([arm, p]) => `<tr><td>${esc(arm)}</td><td>${p.sharpe.meanDiff.toFixed(3)} [${Number.isFinite(p.sharpe.ci[0]) ? `${p.sharpe.ci[0].toFixed(3)}, ${p.sharpe.ci[1].toFixed(3)}` : 'n/a'}]</td><td>${(p.sharpe.fractionAGreater * 100).toFixed(0)}%</td><td>${fmtPct(p.annualReturn.meanDiff)} [${Number.isFinite(p.annualReturn.ci[0]) ? `${fmtPct(p.annualReturn.ci[0])}, ${fmtPct(p.annualReturn.ci[1])}` : 'n/a'}]</td></tr>`)
+    .map(
+      ([arm, p]) =>
+        `<tr><td>${esc(arm)}</td><td>${p.sharpe.meanDiff.toFixed(3)} [${Number.isFinite(p.sharpe.ci[0]) ? `${p.sharpe.ci[0].toFixed(3)}, ${p.sharpe.ci[1].toFixed(3)}` : 'n/a'}]</td><td>${(p.sharpe.fractionAGreater * 100).toFixed(0)}%</td><td>${fmtPct(p.annualReturn.meanDiff)} [${Number.isFinite(p.annualReturn.ci[0]) ? `${fmtPct(p.annualReturn.ci[0])}, ${fmtPct(p.annualReturn.ci[1])}` : 'n/a'}]</td></tr>`,
+    )
     .join('\n');
   const fc = Object.entries(forecasts)
     .map(([name, recs]) => {
-      const rows = recs.map((r) => `<tr><td>${r.date}</td><td>${esc(r.label ?? 'FAILED')}</td><td>${r.score ?? ''}</td><td>${esc(r.explanation ?? r.failure ?? '')}</td></tr>`).join('\n');
+      const rows = recs
+        .map((r) => `<tr><td>${r.date}</td><td>${esc(r.label ?? 'FAILED')}</td><td>${r.score ?? ''}</td><td>${esc(r.explanation ?? r.failure ?? '')}</td></tr>`)
+        .join('\n');
       return `<h3>${esc(name)}${recs.some((r) => r.cheating) ? ' — cheating upper bound (sees the realised future)' : ''}</h3><table><tr><th>date</th><th>label</th><th>score</th><th>explanation</th></tr>${rows}</table>`;
     })
     .join('\n');

@@ -71,17 +71,29 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
   const log = opts.log ?? stderrLog;
   const train = parsePeriod('train', cfg.train);
   const trade = parsePeriod('trade', cfg.trade);
-  if (trade.start <= train.end) throw new ParameterError(['trade'], (n) => `${n('trade')} (${cfg.trade}) must start after the training period ends (${train.end}): evaluating on training data is look-ahead`);
+  if (trade.start <= train.end)
+    throw new ParameterError(
+      ['trade'],
+      (n) => `${n('trade')} (${cfg.trade}) must start after the training period ends (${train.end}): evaluating on training data is look-ahead`,
+    );
   if (cfg.checkpoints.length > 0 && cfg.checkpoints.length !== cfg.seeds.length) {
-    throw new ParameterError(['checkpoints'], (n) => `${n('checkpoints')}: give one run folder per seed (${cfg.seeds.length} seeds, ${cfg.checkpoints.length} folders)`);
+    throw new ParameterError(
+      ['checkpoints'],
+      (n) => `${n('checkpoints')}: give one run folder per seed (${cfg.seeds.length} seeds, ${cfg.checkpoints.length} folders)`,
+    );
   }
   // Baseline options are checked before anything is trained.
   for (const key of Object.keys(cfg.strategyOptions)) {
-    if (!(STRATEGY_NAMES as readonly string[]).includes(key)) throw new ParameterError(['strategyOptions'], (n) => `${n('strategyOptions')}: unknown strategy "${key}" (expected some of ${STRATEGY_NAMES.join(', ')})`);
+    if (!(STRATEGY_NAMES as readonly string[]).includes(key))
+      throw new ParameterError(
+        ['strategyOptions'],
+        (n) => `${n('strategyOptions')}: unknown strategy "${key}" (expected some of ${STRATEGY_NAMES.join(', ')})`,
+      );
   }
   for (const b of new Set([...cfg.baselines, ...cfg.baselineOverlays])) {
     const r = BacktestSchema.safeParse(withPreset(b, { ...(cfg.strategyOptions[b] ?? {}), strategy: b, trade: cfg.trade }));
-    if (!r.success) throw new ParameterError(['strategyOptions'], (n) => `${n('strategyOptions')} ${b}.${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`);
+    if (!r.success)
+      throw new ParameterError(['strategyOptions'], (n) => `${n('strategyOptions')} ${b}.${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`);
   }
   // Scores and market views for the LLM-portfolio baselines, read (and checked) before anything is trained;
   // Black–Litterman's forecast views come from the first signals file of the run when there is one.
@@ -132,7 +144,15 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
         const run =
           kind === 'paper'
             ? paperRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, universe: cfg.universe })
-            : conditionedRun({ seed, train: cfg.train, timesteps: cfg.timesteps, backend: cfg.backend, algo: cfg.algo, preset: cfg.preset, universe: cfg.universe });
+            : conditionedRun({
+                seed,
+                train: cfg.train,
+                timesteps: cfg.timesteps,
+                backend: cfg.backend,
+                algo: cfg.algo,
+                preset: cfg.preset,
+                universe: cfg.universe,
+              });
         if (existsSync(dir) && !existsSync(join(dir, 'checkpoint.json'))) {
           // Killed before its first checkpoint: no update finished, so there is nothing to resume.
           log(`${dir} has no checkpoint (the run was stopped before its first update finished): starting it again`);
@@ -152,9 +172,13 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
     for (const j of jobs.filter((x) => x.resume)) {
       log(`reusing/resuming the ${j.kind} agent, seed ${j.seed} → ${j.dir}`);
       const res = await runTraining(j.run, j.dir, { resume: true, progress: 'auto', log: (x) => log(x), signal: opts.signal });
-      if (!res.finished) throw new ParameterError([], `interrupted: training of the ${j.kind} agent, seed ${j.seed}, stopped at a checkpoint; rerun the same command to resume`);
+      if (!res.finished)
+        throw new ParameterError([], `interrupted: training of the ${j.kind} agent, seed ${j.seed}, stopped at a checkpoint; rerun the same command to resume`);
     }
-    await trainInChildren(jobs.filter((x) => !x.resume), { workers: cfg.workers ?? availableParallelism(), signal: opts.signal, trainRange: train, log });
+    await trainInChildren(
+      jobs.filter((x) => !x.resume),
+      { workers: cfg.workers ?? availableParallelism(), signal: opts.signal, trainRange: train, log },
+    );
   }
 
   // 2. Stage 1: forecasts on the decision dates (quarterly through the trade period), point in time.
@@ -177,7 +201,9 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
     });
     forecasts[name] = records;
     writeFileAtomic(join(out, 'forecasts', `${name}.jsonl`), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    log(`forecasts ${name}: ${records.map((r) => (r.score === null || r.score === undefined ? 'x' : r.score >= 0 ? `+${r.score}` : r.score)).join(' ')}${forecaster.cheating ? '  (CHEATING upper bound: peeks at the future)' : ''}`);
+    log(
+      `forecasts ${name}: ${records.map((r) => (r.score === null || r.score === undefined ? 'x' : r.score >= 0 ? `+${r.score}` : r.score)).join(' ')}${forecaster.cheating ? '  (CHEATING upper bound: peeks at the future)' : ''}`,
+    );
     schedules.push({ name: `overlay:${name}`, schedule: null, origin: `offline forecaster "${name}" (${forecaster.model})`, cheating: forecaster.cheating });
   }
   for (const { name, path } of signalArms(cfg.signals, cfg.overlays)) {
@@ -190,12 +216,25 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
     const isLlm = records.some((r) => r.provider === 'openai' || r.provider === 'replay' || r.modelCutoff !== undefined);
     if (isLlm) {
       // Parametric look-ahead: a model trained on text from the trade window may remember the market.
-      const w = lookAheadWarning(records.map((r) => r.date), cutoff, model);
+      const w = lookAheadWarning(
+        records.map((r) => r.date),
+        cutoff,
+        model,
+      );
       if (w) warnings.push(`${name}: ${w}`);
     }
     const notPit = records.filter((r) => r.pointInTime === false).length;
-    if (notPit) warnings.push(`${name}: ${notPit} of ${records.length} forecasts are not point in time (their context includes information from after the decision date): the arm is marked look-ahead`);
-    schedules.push({ name: `overlay:${name}`, schedule: null, origin: `signals file ${path} (${records[0]?.provider ?? '?'} / ${model ?? '?'})`, cheating: records.some((r) => r.cheating), lookAhead: notPit > 0 });
+    if (notPit)
+      warnings.push(
+        `${name}: ${notPit} of ${records.length} forecasts are not point in time (their context includes information from after the decision date): the arm is marked look-ahead`,
+      );
+    schedules.push({
+      name: `overlay:${name}`,
+      schedule: null,
+      origin: `signals file ${path} (${records[0]?.provider ?? '?'} / ${model ?? '?'})`,
+      cheating: records.some((r) => r.cheating),
+      lookAhead: notPit > 0,
+    });
   }
 
   // 3. Stage 2: forecasts → ratio schedules (the forecast dated AT each boundary).
@@ -206,18 +245,31 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
     arm.schedule = s2.schedule;
     for (const w of s2.warnings) warnings.push(`${name}: ${w}`);
     const explanations = new Map(forecasts[name].map((r) => [r.date, r]));
-    const decisions = s2.decisions.map((d) => ({ ...d, label: explanations.get(d.boundary)?.label ?? null, explanation: explanations.get(d.boundary)?.explanation ?? null }));
-    writeFileAtomic(join(out, 'schedules', `${name}.json`), JSON.stringify({ ...s2.schedule, decisions, rule: cfg.rule, freqMonths: cfg.freqMonths }, null, 2) + '\n');
+    const decisions = s2.decisions.map((d) => ({
+      ...d,
+      label: explanations.get(d.boundary)?.label ?? null,
+      explanation: explanations.get(d.boundary)?.explanation ?? null,
+    }));
+    writeFileAtomic(
+      join(out, 'schedules', `${name}.json`),
+      JSON.stringify({ ...s2.schedule, decisions, rule: cfg.rule, freqMonths: cfg.freqMonths }, null, 2) + '\n',
+    );
   }
 
   // 4. Evaluation: every arm, every seed, same frame and env config; DJIA over the same dates.
   // The agents' own tickers (every agent of a run is trained on the same universe and period).
   const trained = runUniverse(agents[0].dirs[0]);
-  for (const a of agents) for (const d of a.dirs) {
-    const u = runUniverse(d);
-    if (u.universe !== trained.universe || (u.tickers ?? []).join() !== (trained.tickers ?? []).join()) throw new ParameterError([], `the agents trade different universes or tickers (${agents[0].dirs[0]}: ${trained.universe}; ${d}: ${u.universe})`);
-  }
-  if (cfg.checkpoints.length === 0 && trained.universe !== cfg.universe) throw new ParameterError(['universe', 'out'], (n) => `${n('universe')} ${cfg.universe}: the agents in ${out}/agents were trained on ${trained.universe}; use a new ${n('out')}`);
+  for (const a of agents)
+    for (const d of a.dirs) {
+      const u = runUniverse(d);
+      if (u.universe !== trained.universe || (u.tickers ?? []).join() !== (trained.tickers ?? []).join())
+        throw new ParameterError([], `the agents trade different universes or tickers (${agents[0].dirs[0]}: ${trained.universe}; ${d}: ${u.universe})`);
+    }
+  if (cfg.checkpoints.length === 0 && trained.universe !== cfg.universe)
+    throw new ParameterError(
+      ['universe', 'out'],
+      (n) => `${n('universe')} ${cfg.universe}: the agents in ${out}/agents were trained on ${trained.universe}; use a new ${n('out')}`,
+    );
   const { frame, universe } = agentFrame(trained.universe, trade, { tickers: trained.tickers });
   const risk = riskRuleFor(universe, { turbulenceThreshold: cfg.turbulence, riskIndicator: 'vix' as const }, frame);
   if (risk.note) warnings.push(risk.note);
@@ -230,7 +282,8 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
   // Arms: every agent under every schedule, named AGENT/SCHEDULE (e.g. conditioned/overlay:macro).
   const arms: Arm[] = [];
   for (const a of agents) {
-    for (const sc of schedules) arms.push({ ...sc, name: `${a.kind}/${sc.name}`, origin: `${a.describe}; ${sc.origin}`, kind: 'agent', agent: a.kind, scheduleName: sc.name });
+    for (const sc of schedules)
+      arms.push({ ...sc, name: `${a.kind}/${sc.name}`, origin: `${a.describe}; ${sc.origin}`, kind: 'agent', agent: a.kind, scheduleName: sc.name });
   }
   for (const a of agents) {
     for (const [k, seed] of cfg.seeds.entries()) {
@@ -251,7 +304,12 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
         (perSeed[arm.name] ??= {})[seed] = { ...perfStats(equity), ...tradingStats(logOf(rows)) } as never;
         (equityBySeed[arm.name] ??= []).push(equity);
       }
-      log(`evaluated the ${a.kind} agent, seed ${seed}: ${arms.filter((x) => x.agent === a.kind).map((x) => `${x.scheduleName} ${fmtPct(perSeed[x.name][seed].annualReturn)}`).join(', ')}`);
+      log(
+        `evaluated the ${a.kind} agent, seed ${seed}: ${arms
+          .filter((x) => x.agent === a.kind)
+          .map((x) => `${x.scheduleName} ${fmtPct(perSeed[x.name][seed].annualReturn)}`)
+          .join(', ')}`,
+      );
     }
   }
   perSeed['DJIA'] = Object.fromEntries(cfg.seeds.map((s) => [s, perfStats(bench.values) as never]));
@@ -271,7 +329,8 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
       const last = rows[rows.length - 1];
       for (let d = rows.length; d < dates.length; d++) rows.push({ ...last, date: dates[d], reward: 0, reallocated: false });
     }
-    if (rows.some((r, i) => r.date !== dates[i])) throw new Error(`${armName}: the baseline's calendar differs from the agents' (${rows[0].date} vs ${dates[0]})`);
+    if (rows.some((r, i) => r.date !== dates[i]))
+      throw new Error(`${armName}: the baseline's calendar differs from the agents' (${rows[0].date} vs ${dates[0]})`);
     const equity = rows.map((r) => r.equity);
     const dji = bench.values.map((v) => (v / 1_000_000) * equity[0]);
     const file = fileName(armName);
@@ -284,7 +343,13 @@ async function compareLocked(cfg: CompareConfig, opts: CompareOptions): Promise<
     const stats = { ...perfStats(equity), ...tradingStats(logOf(rows)) };
     perSeed[armName] = Object.fromEntries(cfg.seeds.map((s) => [s, stats as never]));
     equityBySeed[armName] = cfg.seeds.map(() => equity);
-    arms.push({ name: armName, schedule, origin: `${origin}: ${bt.description}; account: ${accountNote(bt.envConfig)}`, cheating: bt.cheating, kind: 'baseline' });
+    arms.push({
+      name: armName,
+      schedule,
+      origin: `${origin}: ${bt.description}; account: ${accountNote(bt.envConfig)}`,
+      cheating: bt.cheating,
+      kind: 'baseline',
+    });
     for (const n of bt.notes) baselineNotes.push(`${armName}: ${n}`);
     log(`baseline ${armName}: annual return ${fmtPct(stats.annualReturn)}, Sharpe ${stats.sharpeRatio.toFixed(3)}`);
   };
@@ -319,7 +384,11 @@ function checkRunFolder(out: string, cfg: CompareConfig): void {
   const path = join(out, 'config.json');
   if (!existsSync(path)) {
     if (existsSync(join(out, 'agents')) && readdirSync(join(out, 'agents')).length > 0) {
-      throw new ParameterError(['out'], (n) => `${out} holds trained agents but no config.json: it was not written by this version of "marginlab compare", or was damaged; use a new ${n('out')}`);
+      throw new ParameterError(
+        ['out'],
+        (n) =>
+          `${out} holds trained agents but no config.json: it was not written by this version of "marginlab compare", or was damaged; use a new ${n('out')}`,
+      );
     }
     return;
   }
@@ -331,15 +400,26 @@ function checkRunFolder(out: string, cfg: CompareConfig): void {
   }
   const differs = AGENT_FIELDS.filter((k) => JSON.stringify(saved[k] ?? null) !== JSON.stringify((cfg as Record<string, unknown>)[k] ?? null));
   if (differs.length) {
-    const what = differs.map((k) => `${k}: ${JSON.stringify(saved[k] ?? null)} there, ${JSON.stringify((cfg as Record<string, unknown>)[k] ?? null)} now`).join('; ');
-    throw new ParameterError(['out'], (n) => `${out} holds agents made for another request (${what}); reusing them would misstate the result. Use a new ${n('out')}, or delete ${out} to start over`);
+    const what = differs
+      .map((k) => `${k}: ${JSON.stringify(saved[k] ?? null)} there, ${JSON.stringify((cfg as Record<string, unknown>)[k] ?? null)} now`)
+      .join('; ');
+    throw new ParameterError(
+      ['out'],
+      (n) =>
+        `${out} holds agents made for another request (${what}); reusing them would misstate the result. Use a new ${n('out')}, or delete ${out} to start over`,
+    );
   }
 }
 
 /** A `--checkpoints` run folder: its own seed and training period, checked against the request (no look-ahead). */
-function checkCheckpoint(dir: string, seed: number, trade: { start: string; end: string }): { dir: string; seed: number; trainPeriod: { start: string; end: string } | null; algo: string | null } {
+function checkCheckpoint(
+  dir: string,
+  seed: number,
+  trade: { start: string; end: string },
+): { dir: string; seed: number; trainPeriod: { start: string; end: string } | null; algo: string | null } {
   const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new ParameterError(['checkpoints'], (n) => `${n('checkpoints')} ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
+  if (!existsSync(path))
+    throw new ParameterError(['checkpoints'], (n) => `${n('checkpoints')} ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
   let c: { run?: { seed?: number; algo?: string }; trainPeriod?: { start: string; end: string } };
   try {
     c = JSON.parse(readFileSync(path, 'utf8')) as typeof c;
@@ -347,10 +427,18 @@ function checkCheckpoint(dir: string, seed: number, trade: { start: string; end:
     throw new ParameterError([], `${path}: not valid JSON (${(e as Error).message})`);
   }
   const own = c.run?.seed;
-  if (own !== undefined && own !== seed) throw new ParameterError(['checkpoints', 'seeds'], (n) => `${n('checkpoints')} ${dir} was trained with seed ${own}, but stands for seed ${seed} here: give ${n('seeds')} in the same order as the folders`);
+  if (own !== undefined && own !== seed)
+    throw new ParameterError(
+      ['checkpoints', 'seeds'],
+      (n) => `${n('checkpoints')} ${dir} was trained with seed ${own}, but stands for seed ${seed} here: give ${n('seeds')} in the same order as the folders`,
+    );
   const tp = c.trainPeriod ?? null;
   if (tp && tp.end >= trade.start && tp.start <= trade.end) {
-    throw new ParameterError(['checkpoints'], (n) => `${n('checkpoints')} ${dir} was trained on ${tp.start} … ${tp.end}, which overlaps the trade period ${trade.start} … ${trade.end}: evaluating on training data is look-ahead`);
+    throw new ParameterError(
+      ['checkpoints'],
+      (n) =>
+        `${n('checkpoints')} ${dir} was trained on ${tp.start} … ${tp.end}, which overlaps the trade period ${trade.start} … ${trade.end}: evaluating on training data is look-ahead`,
+    );
   }
   return { dir, seed, trainPeriod: tp, algo: c.run?.algo ?? null };
 }
@@ -362,10 +450,19 @@ export function signalArms(specs: readonly string[], offline: readonly string[])
     const eq = spec.indexOf('=');
     const name = eq > 0 ? spec.slice(0, eq) : basename(spec).replace(/\.jsonl?$/, '');
     const path = eq > 0 ? spec.slice(eq + 1) : spec;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new ParameterError(['signals'], (n) => `${n('signals')} ${spec}: the arm name "${name}" must be letters, digits, ".", "_" or "-" (give NAME=FILE)`);
-    if (offline.includes(name)) throw new ParameterError(['signals'], (n) => `${n('signals')} ${spec}: "${name}" is also an offline overlay of this run; name the signals arm explicitly, e.g. ${n('signals')} gpt4o=${path}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+      throw new ParameterError(['signals'], (n) => `${n('signals')} ${spec}: the arm name "${name}" must be letters, digits, ".", "_" or "-" (give NAME=FILE)`);
+    if (offline.includes(name))
+      throw new ParameterError(
+        ['signals'],
+        (n) => `${n('signals')} ${spec}: "${name}" is also an offline overlay of this run; name the signals arm explicitly, e.g. ${n('signals')} gpt4o=${path}`,
+      );
     const dup = out.find((x) => x.name === name);
-    if (dup) throw new ParameterError(['signals'], (n) => `${n('signals')}: two signals files make the arm "${name}" (${dup.path} and ${path}); give each a name: ${n('signals')} a=${dup.path},b=${path}`);
+    if (dup)
+      throw new ParameterError(
+        ['signals'],
+        (n) => `${n('signals')}: two signals files make the arm "${name}" (${dup.path} and ${path}); give each a name: ${n('signals')} a=${dup.path},b=${path}`,
+      );
     out.push({ name, path });
   }
   return out;

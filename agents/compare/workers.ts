@@ -41,10 +41,15 @@ export async function trainInChildren(
     new Promise<void>((done) => {
       const cfgPath = join(tmp, `run-${k}.json`);
       writeFileSync(cfgPath, JSON.stringify(j.run));
-      opts.log(`training the ${j.kind} agent (${j.run.algo}, ${j.run.preset}${j.run.conditioning ? ', ratio-conditioned' : ''}) seed ${j.seed} on ${opts.trainRange.start} … ${opts.trainRange.end} → ${j.dir}`);
+      opts.log(
+        `training the ${j.kind} agent (${j.run.algo}, ${j.run.preset}${j.run.conditioning ? ', ratio-conditioned' : ''}) seed ${j.seed} on ${opts.trainRange.start} … ${opts.trainRange.end} → ${j.dir}`,
+      );
       // Own process group: a terminal Ctrl-C reaches only this process, which passes one SIGINT on (a
       // second one would make the child exit without its checkpoint).
-      const child = spawn(process.execPath, [bin, 'train', '--algo', j.run.algo, '--config', cfgPath, '--out', j.dir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(process.execPath, [bin, 'train', '--algo', j.run.algo, '--config', cfgPath, '--out', j.dir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       children.add(child);
       let stdout = '';
       let stderrTail: string[] = [];
@@ -69,7 +74,10 @@ export async function trainInChildren(
         } catch {
           finished = false;
         }
-        if (code !== 0) failures.push(`the ${j.kind} agent, seed ${j.seed} (exit ${code}): ${stderrTail.filter((l) => /marginlab:|rror/.test(l)).join(' ') || stderrTail.join(' ')}`);
+        if (code !== 0)
+          failures.push(
+            `the ${j.kind} agent, seed ${j.seed} (exit ${code}): ${stderrTail.filter((l) => /marginlab:|rror/.test(l)).join(' ') || stderrTail.join(' ')}`,
+          );
         else if (!finished) interrupted.push(`the ${j.kind} agent, seed ${j.seed}`);
         done();
       });
@@ -88,6 +96,9 @@ export async function trainInChildren(
   }
   if (failures.length) throw new ParameterError([], `training failed: ${failures.join('; ')}`);
   if (interrupted.length || opts.signal?.aborted || next < jobs.length) {
-    throw new ParameterError([], `interrupted: ${interrupted.length ? `training of ${interrupted.join(', ')} stopped at a checkpoint` : 'training stopped'}; rerun the same command to resume`);
+    throw new ParameterError(
+      [],
+      `interrupted: ${interrupted.length ? `training of ${interrupted.join(', ')} stopped at a checkpoint` : 'training stopped'}; rerun the same command to resume`,
+    );
   }
 }

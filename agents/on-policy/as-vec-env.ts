@@ -89,7 +89,14 @@ export class SingleEnvVecEnv implements VecEnv {
       this.finalObs[0] = null;
       this.episodeInfos[0] = null;
     }
-    return { observations: this.obs, rewards: this.rewards, terminated: this.terminated, truncated: this.truncated, finalObservations: this.finalObs, episodeInfos: this.episodeInfos };
+    return {
+      observations: this.obs,
+      rewards: this.rewards,
+      terminated: this.terminated,
+      truncated: this.truncated,
+      finalObservations: this.finalObs,
+      episodeInfos: this.episodeInfos,
+    };
   }
 
   /** Present when the wrapped env can be snapshotted (MarginTradingEnv): the run can resume exactly. */

@@ -31,17 +31,25 @@ export function budgetIssues(cfg: { totalTimesteps: number; hidden: number[]; nE
   if (cfg.totalTimesteps > MAX_TOTAL_TIMESTEPS) {
     const days = cfg.totalTimesteps / 1e4 / 86_400;
     const at = days > 3 * 365 ? `${fmt(Math.round(days / 365))} years` : `${Math.round(days)} days`;
-    issues.push({ path: ['totalTimesteps'], message: `${fmt(cfg.totalTimesteps)} env steps is above the cap of ${fmt(MAX_TOTAL_TIMESTEPS)} (at 10,000 steps a second it would take ${at})` });
-  }
-  else if (typeof cfg.nEpochs === 'number' && cfg.totalTimesteps * cfg.nEpochs > MAX_SAMPLE_GRADIENTS) {
-    issues.push({ path: ['nEpochs'], message: `totalTimesteps × nEpochs = ${fmt(cfg.totalTimesteps * cfg.nEpochs)} sample-gradients is above the cap of ${fmt(MAX_SAMPLE_GRADIENTS)}: lower nEpochs or totalTimesteps` });
+    issues.push({
+      path: ['totalTimesteps'],
+      message: `${fmt(cfg.totalTimesteps)} env steps is above the cap of ${fmt(MAX_TOTAL_TIMESTEPS)} (at 10,000 steps a second it would take ${at})`,
+    });
+  } else if (typeof cfg.nEpochs === 'number' && cfg.totalTimesteps * cfg.nEpochs > MAX_SAMPLE_GRADIENTS) {
+    issues.push({
+      path: ['nEpochs'],
+      message: `totalTimesteps × nEpochs = ${fmt(cfg.totalTimesteps * cfg.nEpochs)} sample-gradients is above the cap of ${fmt(MAX_SAMPLE_GRADIENTS)}: lower nEpochs or totalTimesteps`,
+    });
   }
   let inner = 0;
   for (let i = 1; i < cfg.hidden.length; i++) inner += cfg.hidden[i - 1] * cfg.hidden[i];
   // Two networks (actor, critic), each at least its hidden-to-hidden weights plus one input and one output per unit.
   const atLeast = 2 * (inner + 2 * cfg.hidden.reduce((a, b) => a + b, 0));
   if (atLeast > MAX_NETWORK_PARAMS) {
-    issues.push({ path: ['hidden'], message: `hidden ${JSON.stringify(cfg.hidden)} makes networks of at least ${fmt(atLeast)} floats, above the cap of ${fmt(MAX_NETWORK_PARAMS)}: too large to allocate and train` });
+    issues.push({
+      path: ['hidden'],
+      message: `hidden ${JSON.stringify(cfg.hidden)} makes networks of at least ${fmt(atLeast)} floats, above the cap of ${fmt(MAX_NETWORK_PARAMS)}: too large to allocate and train`,
+    });
   }
   return issues;
 }

@@ -24,7 +24,13 @@ const unit = () => z.number().min(0).max(1);
 
 export function onPolicyShape(d: OnPolicyDefaults) {
   return {
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Run seed; the streams init, sample, shuffle and env are derived from it.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0)
+      .describe('Run seed; the streams init, sample, shuffle and env are derived from it.'),
     totalTimesteps: positiveInt().default(d.totalTimesteps).describe('Environment steps to train for, rounded up to whole updates of nSteps × numEnvs.'),
     learningRate: z.number().positive().default(d.learningRate).describe('Optimiser learning rate (the initial one when annealLr is on).'),
     annealLr: z.boolean().default(false).describe('Linearly anneal the learning rate to 0 over the run (CleanRL does; SB3 keeps it constant).'),
@@ -49,8 +55,17 @@ export function onPolicyShape(d: OnPolicyDefaults) {
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is used: the fields every on-policy config shares
 const commonSchema = z.strictObject(
   onPolicyShape({
-    totalTimesteps: 1, learningRate: 1, nSteps: 1, gamma: 1, gaeLambda: 1, entCoef: 0, vfCoef: 0,
-    maxGradNorm: 1, normalizeObs: false, normalizeReward: false, checkpointEvery: 1,
+    totalTimesteps: 1,
+    learningRate: 1,
+    nSteps: 1,
+    gamma: 1,
+    gaeLambda: 1,
+    entCoef: 0,
+    vfCoef: 0,
+    maxGradNorm: 1,
+    normalizeObs: false,
+    normalizeReward: false,
+    checkpointEvery: 1,
   }),
 );
 /** The knobs every on-policy config has (PPO and A2C configs extend it). */

@@ -168,7 +168,18 @@ export interface OnPolicyAlgorithm<C extends OnPolicyConfig> {
   check?(cfg: C, numEnvs: number): void;
   makeOptimizer(cfg: C, size: number): Optimizer;
   /** Builds the per-update step once the network, buffer and streams exist. */
-  makeUpdate(ctx: { cfg: C; net: ActorCritic; opt: Optimizer; buf: RolloutBuffer; shuffleRng: Rng }): (lr: number) => Omit<UpdateMetrics, 'update' | 'globalStep' | 'lr' | 'episodes' | 'episodeReturnMean' | 'episodeLengthMean' | 'explainedVariance' | 'std' | 'sps' | 'elapsed'>;
+  makeUpdate(ctx: {
+    cfg: C;
+    net: ActorCritic;
+    opt: Optimizer;
+    buf: RolloutBuffer;
+    shuffleRng: Rng;
+  }): (
+    lr: number,
+  ) => Omit<
+    UpdateMetrics,
+    'update' | 'globalStep' | 'lr' | 'episodes' | 'episodeReturnMean' | 'episodeLengthMean' | 'explainedVariance' | 'std' | 'sps' | 'elapsed'
+  >;
 }
 
 /** Floats one rollout buffer may hold (nSteps × numEnvs × (obsDim + actDim + 8)): 2.5e8 is 1 GB. */
@@ -183,11 +194,15 @@ function checkAllocation(algo: 'ppo' | 'a2c', cfg: OnPolicyConfig, O: number, A:
   const head = `invalid ${algo.toUpperCase()} config:\n  - `;
   const params = paramCount(O, A, cfg.hidden);
   if (params > MAX_NETWORK_PARAMS) {
-    throw new Error(`${head}hidden: ${JSON.stringify(cfg.hidden)} on this env (${O} observation values, ${A} actions) makes networks of ${fmtCount(params)} floats, above the cap of ${fmtCount(MAX_NETWORK_PARAMS)}: too large to allocate and train`);
+    throw new Error(
+      `${head}hidden: ${JSON.stringify(cfg.hidden)} on this env (${O} observation values, ${A} actions) makes networks of ${fmtCount(params)} floats, above the cap of ${fmtCount(MAX_NETWORK_PARAMS)}: too large to allocate and train`,
+    );
   }
   const rollout = cfg.nSteps * N * (O + A + 8);
   if (rollout > MAX_ROLLOUT_FLOATS) {
-    throw new Error(`${head}nSteps: ${cfg.nSteps} steps × ${N} env copies × ${O + A + 8} floats makes a rollout buffer of ${fmtCount(rollout)} floats, above the cap of ${fmtCount(MAX_ROLLOUT_FLOATS)} (1 GB): lower nSteps or numEnvs`);
+    throw new Error(
+      `${head}nSteps: ${cfg.nSteps} steps × ${N} env copies × ${O + A + 8} floats makes a rollout buffer of ${fmtCount(rollout)} floats, above the cap of ${fmtCount(MAX_ROLLOUT_FLOATS)} (1 GB): lower nSteps or numEnvs`,
+    );
   }
 }
 
@@ -197,14 +212,16 @@ export function netConfigOf(cfg: OnPolicyConfig): NetConfig {
 
 export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>): number | null {
   const n = returns.length;
-  let mr = 0, md = 0;
+  let mr = 0,
+    md = 0;
   for (let i = 0; i < n; i++) {
     mr += returns[i];
     md += returns[i] - values[i];
   }
   mr /= n;
   md /= n;
-  let vr = 0, vd = 0;
+  let vr = 0,
+    vd = 0;
   for (let i = 0; i < n; i++) {
     vr += (returns[i] - mr) ** 2;
     const d = returns[i] - values[i] - md;
@@ -247,7 +264,9 @@ function resumeConfig<C extends OnPolicyConfig>(alg: OnPolicyAlgorithm<C>, rf: R
   const cfg = alg.parse(stored.agent);
   if (given === undefined || given === null) return { cfg, changed: false };
   const want = alg.parse(given);
-  const diff = Object.keys(cfg).filter((k) => k !== 'totalTimesteps' && JSON.stringify((cfg as Record<string, unknown>)[k]) !== JSON.stringify((want as Record<string, unknown>)[k]));
+  const diff = Object.keys(cfg).filter(
+    (k) => k !== 'totalTimesteps' && JSON.stringify((cfg as Record<string, unknown>)[k]) !== JSON.stringify((want as Record<string, unknown>)[k]),
+  );
   if (diff.length) {
     throw new Error(
       `cannot resume ${rf.dir}: the config differs from the stored one in ${diff.map((k) => `${k} (stored ${JSON.stringify((cfg as Record<string, unknown>)[k])}, given ${JSON.stringify((want as Record<string, unknown>)[k])})`).join(', ')}; ` +
@@ -258,11 +277,7 @@ function resumeConfig<C extends OnPolicyConfig>(alg: OnPolicyAlgorithm<C>, rf: R
   return { cfg: { ...cfg, totalTimesteps: want.totalTimesteps }, changed };
 }
 
-export async function trainOnPolicy<C extends OnPolicyConfig>(
-  alg: OnPolicyAlgorithm<C>,
-  configInput: unknown,
-  opts: TrainOptions,
-): Promise<TrainResult<C>> {
+export async function trainOnPolicy<C extends OnPolicyConfig>(alg: OnPolicyAlgorithm<C>, configInput: unknown, opts: TrainOptions): Promise<TrainResult<C>> {
   const progressMode = opts.progress ?? 'auto';
   const log = opts.log ?? (progressMode === 'none' ? () => {} : (s: string) => process.stderr.write(s + '\n'));
   const env = trainingEnv(opts);
@@ -319,12 +334,16 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
 
   if (opts.resume && rf) {
     if (!existsSync(rf.checkpointPath)) {
-      throw new Error(`cannot resume ${rf.dir}: it has no checkpoint yet (the run stopped before update ${cfg.checkpointEvery}); start it again in a new folder without resume`);
+      throw new Error(
+        `cannot resume ${rf.dir}: it has no checkpoint yet (the run stopped before update ${cfg.checkpointEvery}); start it again in a new folder without resume`,
+      );
     }
     const ck = loadCheckpoint(rf.checkpointPath);
     if (ck.algo !== alg.algo) throw new Error(`cannot resume: checkpoint is ${ck.algo}, this is ${alg.algo}`);
     if (ck.obsDim !== O || ck.actDim !== A || ck.numEnvs !== N) {
-      throw new Error(`cannot resume: checkpoint has obsDim ${ck.obsDim}, actDim ${ck.actDim}, numEnvs ${ck.numEnvs}; the env has ${O}, ${A}, ${N}: construct the env as for the original run`);
+      throw new Error(
+        `cannot resume: checkpoint has obsDim ${ck.obsDim}, actDim ${ck.actDim}, numEnvs ${ck.numEnvs}; the env has ${O}, ${A}, ${N}: construct the env as for the original run`,
+      );
     }
     net.setParams(ck.params);
     opt.load(ck.optimizer);
@@ -333,7 +352,8 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
       obsNorm.rms.load(ck.obsNorm);
       // The rule the run was started with (old checkpoints: the legacy SB3 rule), not today's default.
       obsNorm.rule = obsRuleOf(ck.obsNorm);
-      if (ck.obsNorm.stdFloor === undefined) log(`[${alg.algo}] the checkpoint predates pass-through slots and the std floor: continuing with the legacy normalisation rule it was trained with`);
+      if (ck.obsNorm.stdFloor === undefined)
+        log(`[${alg.algo}] the checkpoint predates pass-through slots and the std floor: continuing with the legacy normalisation rule it was trained with`);
     }
     if (rewardScaler) {
       if (!ck.rewardScaler) throw new Error('cannot resume: config scales rewards but the checkpoint has no reward-scaler state');
@@ -360,7 +380,9 @@ export async function trainOnPolicy<C extends OnPolicyConfig>(
       m.resumes.push({ time: new Date().toISOString(), fromUpdate: startUpdate, backend, envRestored: envRestored as 'snapshot' | 'reset' });
       m.endTime = null;
     });
-    log(`[${alg.algo}] resuming ${rf.dir} at update ${startUpdate}/${totalUpdates} (step ${globalStep}); env ${envRestored === 'snapshot' ? 'restored from its snapshot' : 'reset with a derived seed'}`);
+    log(
+      `[${alg.algo}] resuming ${rf.dir} at update ${startUpdate}/${totalUpdates} (step ${globalStep}); env ${envRestored === 'snapshot' ? 'restored from its snapshot' : 'reset with a derived seed'}`,
+    );
   } else {
     if (opts.runDir) {
       rf = RunFolder.create(opts.runDir, {

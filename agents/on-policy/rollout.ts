@@ -39,7 +39,12 @@ export class RolloutBuffer {
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
 
-  constructor(readonly nSteps: number, readonly numEnvs: number, readonly obsDim: number, readonly actDim: number) {
+  constructor(
+    readonly nSteps: number,
+    readonly numEnvs: number,
+    readonly obsDim: number,
+    readonly actDim: number,
+  ) {
     const n = nSteps * numEnvs;
     this.size = n;
     this.obs = new Float32Array(n * obsDim);
@@ -205,7 +210,9 @@ export function collectRollout(s: RolloutState, buf: RolloutBuffer, sc: RolloutS
       if (buf.truncated[i]) {
         const fin = res.finalObservations[e];
         if (!fin || fin.length !== O) {
-          throw new Error(`VecEnv contract: env ${e} was truncated at step ${t} but finalObservations[${e}] is ${fin ? `length ${fin.length}` : 'null'} (need the last observation, length ${O})`);
+          throw new Error(
+            `VecEnv contract: env ${e} was truncated at step ${t} but finalObservations[${e}] is ${fin ? `length ${fin.length}` : 'null'} (need the last observation, length ${O})`,
+          );
         }
         assertFinite(fin, O, 'final observation');
         if (s.obsNorm) s.obsNorm.normalize(fin, 1, sc.finalObs);

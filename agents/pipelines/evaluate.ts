@@ -19,9 +19,15 @@ export const EvaluateSchema = z
     checkpoint: z.string().describe('run folder written by "marginlab train"'),
     trade: z.string().default('2020-05-01:2024-03-28').describe('trade period START:END, inclusive'),
     universe: z.string().optional().describe('the universe the agent was trained on (read from the run folder; given, it must match)'),
-    ratioSchedule: z.string().optional().describe('long-short ratio schedule JSON ({targets, reallocations}) to inject, e.g. schedules/NAME.json of a "marginlab compare" run'),
+    ratioSchedule: z
+      .string()
+      .optional()
+      .describe('long-short ratio schedule JSON ({targets, reallocations}) to inject, e.g. schedules/NAME.json of a "marginlab compare" run'),
     turbulence: z.number().nullable().default(70).describe('turbulence threshold on VIX during trading (the paper: 70)'),
-    backend: z.enum(BACKEND_PREFS as unknown as [BackendPref, ...BackendPref[]]).default('auto').describe('TensorFlow.js backend'),
+    backend: z
+      .enum(BACKEND_PREFS as unknown as [BackendPref, ...BackendPref[]])
+      .default('auto')
+      .describe('TensorFlow.js backend'),
     out: z.string().optional().describe('output folder (default: <checkpoint>/eval-<start>_<end>)'),
   })
   .strict();
@@ -49,7 +55,11 @@ export function loadSchedule(path: string): RatioSchedule {
 }
 
 /** Evaluate the run folder's policy over `range`; returns the summary and the daily CSV (agent + benchmark). */
-export async function evaluateRun(dir: string, range: { start: string; end: string }, opts: { schedule?: RatioSchedule | null; turbulence?: number | null; backend?: BackendPref; universe?: string } = {}) {
+export async function evaluateRun(
+  dir: string,
+  range: { start: string; end: string },
+  opts: { schedule?: RatioSchedule | null; turbulence?: number | null; backend?: BackendPref; universe?: string } = {},
+) {
   const { initBackend } = await import('../backend.ts');
   const { loadPolicy } = await import('../checkpoint.ts');
   await initBackend(opts.backend ?? 'auto');
@@ -58,7 +68,9 @@ export async function evaluateRun(dir: string, range: { start: string; end: stri
   const trainedOn = (readRunJson(join(dir, 'config.json'), 'run config') as { trainPeriod?: { start: string; end: string } }).trainPeriod;
   const warnings: string[] = [];
   if (trainedOn && range.start <= trainedOn.end && range.end >= trainedOn.start) {
-    warnings.push(`in-sample: the trade period ${range.start} … ${range.end} overlaps the agent's training period ${trainedOn.start} … ${trainedOn.end}; these metrics are not an out-of-sample evaluation`);
+    warnings.push(
+      `in-sample: the trade period ${range.start} … ${range.end} overlaps the agent's training period ${trainedOn.start} … ${trainedOn.end}; these metrics are not an out-of-sample evaluation`,
+    );
   }
   if (opts.universe !== undefined && opts.universe !== trained.universe) {
     throw new ParameterError(['universe'], (n) => `${n('universe')} ${opts.universe}: the agent in ${dir} was trained on universe ${trained.universe}`);
@@ -67,7 +79,11 @@ export async function evaluateRun(dir: string, range: { start: string; end: stri
   const cfg = riskRuleFor(universe, { ...runEnvConfig(dir), turbulenceThreshold: opts.turbulence === undefined ? 70 : opts.turbulence }, frame).rule;
   const ev = evaluateEpisode(policy, frame, cfg, { schedule: opts.schedule });
   const equity = ev.rows.map((r) => r.equity);
-  const bench = universeBenchmark(universe, ev.rows.map((r) => r.date), equity[0]);
+  const bench = universeBenchmark(
+    universe,
+    ev.rows.map((r) => r.date),
+    equity[0],
+  );
   const perf = { periodsPerYear: universe.periodsPerYear };
   const summary: EvaluationSummary = {
     period: { start: ev.rows[0].date, end: ev.rows[ev.rows.length - 1].date, days: ev.rows.length },

@@ -32,26 +32,34 @@ export const TrainCommonFields = {
   universe: z
     .string()
     .default('dow30')
-    .describe('dow30 (the paper\'s 27 stocks) | sectors (11 SPDR ETFs) | crypto (BTC ETH SOL BNB) | a long-format OHLCV CSV; tickers without a bar on every training day are left out (listed)'),
-  timesteps: z.number().int().positive().optional().describe('env steps to train (default: the algorithm\'s; 50,000 for the paper\'s A2C)'),
-  backend: z.enum(BACKEND_PREFS as unknown as [BackendPref, ...BackendPref[]]).default('auto').describe('TensorFlow.js backend'),
+    .describe(
+      "dow30 (the paper's 27 stocks) | sectors (11 SPDR ETFs) | crypto (BTC ETH SOL BNB) | a long-format OHLCV CSV; tickers without a bar on every training day are left out (listed)",
+    ),
+  timesteps: z.number().int().positive().optional().describe("env steps to train (default: the algorithm's; 50,000 for the paper's A2C)"),
+  backend: z
+    .enum(BACKEND_PREFS as unknown as [BackendPref, ...BackendPref[]])
+    .default('auto')
+    .describe('TensorFlow.js backend'),
 };
 
 /** Everything a training run is made of; the CLI flags and `--config FILE` both fill it. */
 export const TrainRunSchema = z
   .object({
-    algo: z.enum(TRAIN_ALGOS).describe('ppo or the paper\'s a2c'),
-    preset: z.enum(TRAIN_PRESETS).default('paper').describe('paper | realistic (env presets, SB3 algorithm defaults) | margintrader (the paper\'s env + A2C settings)'),
+    algo: z.enum(TRAIN_ALGOS).describe("ppo or the paper's a2c"),
+    preset: z
+      .enum(TRAIN_PRESETS)
+      .default('paper')
+      .describe("paper | realistic (env presets, SB3 algorithm defaults) | margintrader (the paper's env + A2C settings)"),
     train: TrainCommonFields.train,
     universe: TrainCommonFields.universe,
     seed: z.number().int().min(0).default(0).describe('run seed'),
     timesteps: TrainCommonFields.timesteps,
     numEnvs: z.number().int().positive().default(1).describe('parallel env copies'),
     episodeLength: z.number().int().positive().optional().describe('steps per episode (default: the whole period)'),
-    randomStart: z.boolean().default(false).describe('draw each episode\'s first day at random within the period'),
+    randomStart: z.boolean().default(false).describe("draw each episode's first day at random within the period"),
     backend: TrainCommonFields.backend,
-    env: z.record(z.string(), z.unknown()).default({}).describe('env config overrides (see the README\'s env parameters)'),
-    agent: z.record(z.string(), z.unknown()).default({}).describe('algorithm config overrides (see the README\'s PPO/A2C knobs)'),
+    env: z.record(z.string(), z.unknown()).default({}).describe("env config overrides (see the README's env parameters)"),
+    agent: z.record(z.string(), z.unknown()).default({}).describe("algorithm config overrides (see the README's PPO/A2C knobs)"),
     conditioning: ConditioningSchema.nullable()
       .default(null)
       .describe('ratio-conditioned training (agents/conditioning.ts): random initial long shares and reallocation events; null: the fixed 1:1 split.'),
@@ -106,7 +114,8 @@ function resumedRun(given: TrainRun, out: string): { run: TrainRun; agent?: Reco
   const agent = given.timesteps !== undefined && stored.agent ? { ...stored.agent, totalTimesteps: given.timesteps } : undefined;
   if (stored.run === undefined) return { run: given, agent };
   const run = parseTrainRun(stored.run as Record<string, unknown>, `${path}: field "run"`);
-  if (run.algo !== given.algo) throw new ParameterError(['algo'], (n) => `${n('algo')} ${given.algo}: the run in ${out} was trained with ${n('algo')} ${run.algo}`);
+  if (run.algo !== given.algo)
+    throw new ParameterError(['algo'], (n) => `${n('algo')} ${given.algo}: the run in ${out} was trained with ${n('algo')} ${run.algo}`);
   return { run: { ...run, backend: given.backend, timesteps: given.timesteps ?? run.timesteps }, agent };
 }
 
@@ -155,7 +164,14 @@ async function trainLocked(given: TrainRun, out: string, opts: TrainingOptions) 
     progress: opts.progress ?? 'auto',
     log: opts.log,
     signal: opts.signal,
-    configExtra: { run, env: envCfg, trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] }, universe: run.universe, tickers: frame.tickers, ...(conditioning ? { conditioning } : {}) },
+    configExtra: {
+      run,
+      env: envCfg,
+      trainPeriod: { start: frame.dates[0], end: frame.dates[frame.dates.length - 1] },
+      universe: run.universe,
+      tickers: frame.tickers,
+      ...(conditioning ? { conditioning } : {}),
+    },
     manifestData: { dataSha256: verifyBundledData(), trainPeriod: range, ...(conditioning ? { conditioning } : {}) },
   };
   const config = resumed ? resumed.agent : agent; // undefined on resume: the stored agent config
@@ -223,7 +239,15 @@ export function conditionedRun(base: {
 
 /** The paper's agent for `compare --agents paper,…`: the paper's A2C (margintrader preset), never conditioned. */
 export function paperRun(base: { seed: number; train?: string; timesteps?: number; backend?: BackendPref; universe?: string }): TrainRun {
-  return TrainRunSchema.parse({ algo: 'a2c', preset: 'margintrader', train: base.train, seed: base.seed, timesteps: base.timesteps, backend: base.backend, universe: base.universe });
+  return TrainRunSchema.parse({
+    algo: 'a2c',
+    preset: 'margintrader',
+    train: base.train,
+    seed: base.seed,
+    timesteps: base.timesteps,
+    backend: base.backend,
+    universe: base.universe,
+  });
 }
 
 export { universeEnvConfig };
@@ -245,14 +269,19 @@ export function parsePeriod(param: string, text: string): { start: string; end: 
 }
 
 /** The frame an RL agent trades on (agents/frames.ts), its errors as parameter errors about the universe. */
-export function agentFrame(spec: string, range: { start: string; end: string }, opts: { tickers?: string[]; log?: (s: string) => void } = {}): { frame: MarketFrame; universe: Universe } {
+export function agentFrame(
+  spec: string,
+  range: { start: string; end: string },
+  opts: { tickers?: string[]; log?: (s: string) => void } = {},
+): { frame: MarketFrame; universe: Universe } {
   return asParameterError(['universe'], () => buildAgentFrame(spec, range, opts));
 }
 
 /** The universe and tickers a run folder was trained on (config.json; runs before universes: dow30). */
 export function runUniverse(dir: string): { universe: string; tickers: string[] | undefined } {
   const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new ParameterError(['checkpoint'], (n) => `${n('checkpoint')} ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
+  if (!existsSync(path))
+    throw new ParameterError(['checkpoint'], (n) => `${n('checkpoint')} ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
   const cfg = readRunJson(path, 'run config') as { universe?: string; tickers?: string[]; run?: { universe?: string } };
   return { universe: cfg.universe ?? cfg.run?.universe ?? 'dow30', tickers: cfg.tickers };
 }
@@ -260,7 +289,8 @@ export function runUniverse(dir: string): { universe: string; tickers: string[] 
 /** The env config a run folder was trained with (config.json's `env`). */
 export function runEnvConfig(dir: string): EnvConfig {
   const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new ParameterError(['checkpoint'], (n) => `${n('checkpoint')} ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
+  if (!existsSync(path))
+    throw new ParameterError(['checkpoint'], (n) => `${n('checkpoint')} ${dir}: no config.json (is it a run folder written by "marginlab train"?)`);
   const cfg = readRunJson(path, 'run config') as { env?: unknown };
   const r = EnvConfigSchema.safeParse(cfg.env ?? {});
   if (!r.success) throw new ParameterError([], `${path}: field "env": ${r.error.issues[0].message}`);

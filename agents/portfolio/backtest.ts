@@ -28,14 +28,23 @@ import { StrategyError, type DecisionNote, type Strategy, type StrategyInputs } 
 export const BacktestSchema = StrategyOptionsSchema.extend({
   strategy: z.enum(STRATEGY_NAMES).describe(`the strategy: ${STRATEGY_NAMES.join(' | ')}`),
   universe: z.string().default('dow30').describe('dow30 | sectors | crypto | a long-format OHLCV CSV (date,ticker,open,high,low,close,volume)'),
-  benchmark: z.string().optional().describe('benchmark: a ticker of the universe file (left out of the tradable set) or a CSV; default the universe\'s'),
+  benchmark: z.string().optional().describe("benchmark: a ticker of the universe file (left out of the tradable set) or a CSV; default the universe's"),
   trade: z.string().default('2020-05-01:2024-03-28').describe('trade period START:END (inclusive)'),
-  preset: z.enum(['paper', 'realistic']).default('paper').describe('env preset: the paper\'s costs and close fills | realistic (interest, borrow fee, slippage, next-open fills)'),
+  preset: z
+    .enum(['paper', 'realistic'])
+    .default('paper')
+    .describe("env preset: the paper's costs and close fills | realistic (interest, borrow fee, slippage, next-open fills)"),
   turbulence: z.number().nullable().default(null).describe('turbulence threshold on VIX (the paper trades with 70); null: off'),
-  scores: z.string().optional().describe('asset scores JSONL from "marginlab score" for llm-score, llm-mvo and black-litterman (default: their offline price-momentum stand-in)'),
+  scores: z
+    .string()
+    .optional()
+    .describe('asset scores JSONL from "marginlab score" for llm-score, llm-mvo and black-litterman (default: their offline price-momentum stand-in)'),
   scoreAggregation: z.enum(['mean', 'median']).default('mean').describe('how the scores of several personas combine per asset: mean | median'),
   signals: z.string().optional().describe('market forecasts JSONL from "marginlab forecast": black-litterman\'s views with views = forecasts'),
-  news: z.string().optional().describe('a news file (CSV or JSONL: date,ticker,text) for the sector allocation\'s sentiment agent (default: the bundled per-ticker Dow news)'),
+  news: z
+    .string()
+    .optional()
+    .describe("a news file (CSV or JSONL: date,ticker,text) for the sector allocation's sentiment agent (default: the bundled per-ticker Dow news)"),
   out: z.string().default('runs/backtest').describe('run folder'),
 }).strict();
 export type BacktestConfig = z.infer<typeof BacktestSchema>;
@@ -93,16 +102,35 @@ function historyDays(o: BacktestConfig): number {
  */
 export function backtestStrategy(
   cfg: BacktestConfig,
-  opts: { universe?: Universe; schedule?: RatioSchedule | null; baseEnv?: EnvConfig; inputs?: StrategyInputs; onDecision?: (date: string, k: number, total: number) => void } = {},
+  opts: {
+    universe?: Universe;
+    schedule?: RatioSchedule | null;
+    baseEnv?: EnvConfig;
+    inputs?: StrategyInputs;
+    onDecision?: (date: string, k: number, total: number) => void;
+  } = {},
 ): Omit<BacktestResult, 'out'> {
   const trade = parseDateRange(cfg.trade, 'trade period');
   const u = opts.universe ?? resolveUniverse(cfg.universe, { benchmark: cfg.benchmark });
-  const { strategy: name, universe: _u, benchmark: _b, trade: _t, preset: _p, turbulence: _tb, out: _o, scores: _s, scoreAggregation: _sa, signals: _sg, news: _n, ...options } = cfg;
+  const {
+    strategy: name,
+    universe: _u,
+    benchmark: _b,
+    trade: _t,
+    preset: _p,
+    turbulence: _tb,
+    out: _o,
+    scores: _s,
+    scoreAggregation: _sa,
+    signals: _sg,
+    news: _n,
+    ...options
+  } = cfg;
   const inputs = opts.inputs ?? loadStrategyInputs({ scores: cfg.scores, scoreAggregation: cfg.scoreAggregation, signals: cfg.signals, news: cfg.news });
   const strategy: Strategy & { notes?: string[] } = makeStrategy(name, options, inputs);
   // Calendar days back to cover the estimation window (stocks trade ~252 of 365 days), with a margin.
   const perYear = u.periodsPerYear;
-  const back = Math.ceil((historyDays(cfg) * 365) / Math.min(perYear, 365) * 1.1) + 10;
+  const back = Math.ceil(((historyDays(cfg) * 365) / Math.min(perYear, 365)) * 1.1) + 10;
   let histStart = addDays(trade.start, -back);
   if (name === 'finrl-mvo') {
     const est = (cfg.estimation ?? '2009-01-01:2018-12-31').split(':')[0];
@@ -139,7 +167,9 @@ export function backtestStrategy(
   const bench = benchmarkSeries(u, dates, equity[0]);
   const notes = [...(risk.note ? [risk.note] : []), ...ex.notes, ...(strategy.notes ?? [])];
   if (uf.excluded.length) notes.push(...uf.excluded.map((e) => `${e.ticker} excluded: ${e.reason}`));
-  for (const [t, d] of Object.entries(uf.firstDate)) if (d > trade.start && d <= trade.end) notes.push(`${t} starts trading on ${d}, inside the trade period: it enters once its history covers the estimation window`);
+  for (const [t, d] of Object.entries(uf.firstDate))
+    if (d > trade.start && d <= trade.end)
+      notes.push(`${t} starts trading on ${d}, inside the trade period: it enters once its history covers the estimation window`);
   if (ex.endedBy !== 'end_of_data') notes.push(`the episode ended early on ${last.date} (${ex.endedBy})`);
   return {
     strategy: name,
@@ -159,7 +189,10 @@ export function backtestStrategy(
 }
 
 /** `marginlab backtest`: runs the strategy and writes the run folder. */
-export function runBacktest(cfg: BacktestConfig, opts: { log?: (s: string) => void; schedule?: RatioSchedule | null; inputs?: StrategyInputs } = {}): BacktestResult {
+export function runBacktest(
+  cfg: BacktestConfig,
+  opts: { log?: (s: string) => void; schedule?: RatioSchedule | null; inputs?: StrategyInputs } = {},
+): BacktestResult {
   const started = new Date().toISOString();
   const log = opts.log ?? (() => {});
   let lastPct = -1;
@@ -198,7 +231,18 @@ export function runBacktest(cfg: BacktestConfig, opts: { log?: (s: string) => vo
   writeFileAtomic(join(out, 'report.html'), backtestReportHtml(res, cfg));
   writeFileAtomic(
     join(out, 'manifest.json'),
-    JSON.stringify({ format: 'marginlab.backtest.v1', codeVersion: codeVersion(), packages: packageVersions(), node: process.version, startTime: started, endTime: new Date().toISOString() }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        format: 'marginlab.backtest.v1',
+        codeVersion: codeVersion(),
+        packages: packageVersions(),
+        node: process.version,
+        startTime: started,
+        endTime: new Date().toISOString(),
+      },
+      null,
+      2,
+    ) + '\n',
   );
   return { ...res, out };
 }
@@ -225,11 +269,43 @@ function drawdown(values: number[]): number[] {
 function backtestReportHtml(res: Omit<BacktestResult, 'out'>, cfg: BacktestConfig): string {
   const dates = res.rows.map((r) => r.date);
   const equity = res.rows.map((r) => r.equity);
-  const eq = lineChartSvg({ dates, title: `Equity: ${res.strategy} vs ${res.benchmark.name}`, yLabel: 'equity ($)', series: [{ name: res.strategy, values: equity }, { name: res.benchmark.name, values: res.benchmark.values, dashed: true }] });
-  const dd = lineChartSvg({ dates, title: 'Drawdown', yLabel: 'drawdown', format: 'percent', height: 260, series: [{ name: res.strategy, values: drawdown(equity) }, { name: res.benchmark.name, values: drawdown(res.benchmark.values), dashed: true }] });
+  const eq = lineChartSvg({
+    dates,
+    title: `Equity: ${res.strategy} vs ${res.benchmark.name}`,
+    yLabel: 'equity ($)',
+    series: [
+      { name: res.strategy, values: equity },
+      { name: res.benchmark.name, values: res.benchmark.values, dashed: true },
+    ],
+  });
+  const dd = lineChartSvg({
+    dates,
+    title: 'Drawdown',
+    yLabel: 'drawdown',
+    format: 'percent',
+    height: 260,
+    series: [
+      { name: res.strategy, values: drawdown(equity) },
+      { name: res.benchmark.name, values: drawdown(res.benchmark.values), dashed: true },
+    ],
+  });
   const area = weightsAreaSvg(res, dates);
   const m = res.metrics as unknown as Record<string, number | null>;
-  const rows = (['cumulativeReturns', 'annualReturn', 'annualVolatility', 'sharpeRatio', 'sortinoRatio', 'maxDrawdown', 'calmarRatio', 'annualTurnover', 'feesPaid', 'marginCalls', 'forcedTrades'] as const)
+  const rows = (
+    [
+      'cumulativeReturns',
+      'annualReturn',
+      'annualVolatility',
+      'sharpeRatio',
+      'sortinoRatio',
+      'maxDrawdown',
+      'calmarRatio',
+      'annualTurnover',
+      'feesPaid',
+      'marginCalls',
+      'forcedTrades',
+    ] as const
+  )
     .map((k) => `<tr><td>${k}</td><td>${fmt(m[k])}</td><td>${fmt((res.benchmark.metrics as unknown as Record<string, number>)[k])}</td></tr>`)
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>marginlab backtest: ${esc(res.strategy)}</title>
@@ -257,7 +333,10 @@ function weightsAreaSvg(res: Pick<BacktestResult, 'decisions' | 'tickers'>, date
     daily.push(k >= 0 ? res.decisions[k].weights : new Float64Array(n));
   }
   const avg = Array.from({ length: n }, (_, i) => daily.reduce((s, w) => s + Math.abs(w[i]), 0) / daily.length);
-  const order = avg.map((a, i) => ({ a, i })).filter((x) => x.a > 0).sort((x, y) => y.a - x.a || x.i - y.i);
+  const order = avg
+    .map((a, i) => ({ a, i }))
+    .filter((x) => x.a > 0)
+    .sort((x, y) => y.a - x.a || x.i - y.i);
   const top = order.slice(0, 10).map((x) => x.i);
   const series = top.map((i) => ({ name: names[i], values: daily.map((w) => w[i]) }));
   if (order.length > 10) {

@@ -21,7 +21,19 @@ import type { SignalRecord } from '../../overlays/signals.ts';
 import { meanVariance, type MvConstraints, type MvObjective } from './mean-variance.ts';
 import { crossSectionalZ } from './score-rules.ts';
 import { scoreSource, type ScoreSource } from './score-source.ts';
-import { averageWeights, eligibleFor, estimateDaily, foreignNote, mvDesign, mvObjective, objectiveWords, round, scatter, scoreNote, weightsNote } from './strategy-helpers.ts';
+import {
+  averageWeights,
+  eligibleFor,
+  estimateDaily,
+  foreignNote,
+  mvDesign,
+  mvObjective,
+  objectiveWords,
+  round,
+  scatter,
+  scoreNote,
+  weightsNote,
+} from './strategy-helpers.ts';
 import type { StrategyOptions } from './strategies.ts';
 import { StrategyError, type BookDesign, type DecisionContext, type DecisionNote, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
 
@@ -104,7 +116,9 @@ export function blackLittermanPosterior(args: {
   if (prior.length !== n) throw new StrategyError(`blackLittermanPosterior: prior has ${prior.length} entries for ${n} assets`);
   if (!(Number.isFinite(tau) && tau > 0)) throw new StrategyError(`blackLittermanPosterior: τ must be > 0, got ${tau}`);
   if (args.Q.length !== args.P.length || args.omega.length !== args.P.length) {
-    throw new StrategyError(`blackLittermanPosterior: ${args.P.length} view rows, ${args.Q.length} view returns, ${args.omega.length} uncertainties: they must match`);
+    throw new StrategyError(
+      `blackLittermanPosterior: ${args.P.length} view rows, ${args.Q.length} view returns, ${args.omega.length} uncertainties: they must match`,
+    );
   }
   const used = args.P.map((p, k) => {
     if (p.length !== n) throw new StrategyError(`blackLittermanPosterior: view ${k} has ${p.length} weights for ${n} assets`);
@@ -152,7 +166,9 @@ export function blackLittermanPosterior(args: {
   let degenerate = !chol.isPositiveDefinite();
   for (let k = 0; k < K && !degenerate; k++) degenerate = !(L.get(k, k) ** 2 > 1e-10 * B.get(k, k));
   if (degenerate) {
-    throw new StrategyError('Black–Litterman: PτΣPᵀ + Ω is not positive definite: views held with certainty (ω = 0, confidence 1) are linearly dependent, or a view has zero variance; lower a confidence or drop a view');
+    throw new StrategyError(
+      'Black–Litterman: PτΣPᵀ + Ω is not positive definite: views held with certainty (ω = 0, confidence 1) are linearly dependent, or a view has zero variance; lower a confidence or drop a view',
+    );
   }
   const pi = Matrix.columnVector(Array.from(prior));
   const resid = Matrix.columnVector(keep.map((k) => args.Q[k])).sub(P.mmul(pi)); // Q − PΠ
@@ -221,7 +237,9 @@ export class BlackLittermanStrategy implements Strategy {
     this.objective = obj.kind === 'max-sharpe' ? { kind: 'max-sharpe', riskFree: 0 } : obj;
     if (o.views === 'forecasts') {
       if (o.personaAggregation !== 'book') {
-        throw new StrategyError(`black-litterman: personaAggregation "${o.personaAggregation}" applies to score views; views "forecasts" take one market forecast per date (leave personaAggregation at "book")`);
+        throw new StrategyError(
+          `black-litterman: personaAggregation "${o.personaAggregation}" applies to score views; views "forecasts" take one market forecast per date (leave personaAggregation at "book")`,
+        );
       }
       if (!inputs.signals) {
         throw new StrategyError(
@@ -229,7 +247,10 @@ export class BlackLittermanStrategy implements Strategy {
         );
       }
       this.forecasts = successfulForecasts(inputs.signals);
-      if (this.forecasts.length === 0) throw new StrategyError(`black-litterman: the ${inputs.signals.length} market forecast record(s) given hold no successful forecast (all failed), so there is no view`);
+      if (this.forecasts.length === 0)
+        throw new StrategyError(
+          `black-litterman: the ${inputs.signals.length} market forecast record(s) given hold no successful forecast (all failed), so there is no view`,
+        );
       this.source = null;
       this.cheating = inputs.signals.some((s) => s.cheating === true);
     } else {
@@ -242,13 +263,18 @@ export class BlackLittermanStrategy implements Strategy {
   describe(): string {
     const o = this.options;
     const omega =
-      o.omega === 'idzorek' ? "Ω by Idzorek from each view's confidence c, ω = (1/c − 1)·pᵀτΣp" : 'Ω = τ·diag(PΣPᵀ) (He–Litterman; τ cancels in the mean, confidence not used)';
+      o.omega === 'idzorek'
+        ? "Ω by Idzorek from each view's confidence c, ω = (1/c − 1)·pᵀτΣp"
+        : 'Ω = τ·diag(PΣPᵀ) (He–Litterman; τ cancels in the mean, confidence not used)';
     const anchor = o.viewAnchor === 'prior' ? 'Π + ' : '';
     const views =
       o.views === 'scores'
         ? `one absolute view per scored asset, Q = ${anchor}${o.viewScale}·z(composite) annual excess return per cross-sectional σ of score (unscored assets get weight 0), ${this.source!.description}`
         : `one view on the equal-weight market, Q = ${anchor}${o.viewScale}·forecast score (−3 … 3) annual excess return, from the latest successful forecast dated ≤ the decision date`;
-    const obj = this.objective.kind === 'max-sharpe' ? 'max-Sharpe of excess return (risk-free 0: Π and Q are excess returns; riskFree not used)' : objectiveWords(this.objective);
+    const obj =
+      this.objective.kind === 'max-sharpe'
+        ? 'max-Sharpe of excess return (risk-free 0: Π and Q are excess returns; riskFree not used)'
+        : objectiveWords(this.objective);
     const bounds = `weights in [${o.minWeight}, ${o.maxWeight}], net ${o.net}${o.gross !== undefined ? `, gross ≤ ${o.gross}` : ''}${o.l2 ? `, L2 γ = ${o.l2}` : ''}`;
     return `black-litterman: prior Π = ${o.marketRiskAversion}·Σ·w_mkt with equal market weights (no market caps in the bundle), annual Σ from ${o.cov} over a ${o.window}-day window; ${views}; ${omega}, τ = ${o.tau}; posterior mean and covariance Σ + M (He–Litterman); ${obj}, ${bounds}, rebalanced ${o.rebalance}${this.cheating ? '; CHEATING: its inputs read the future' : ''}`;
   }
@@ -264,7 +290,16 @@ export class BlackLittermanStrategy implements Strategy {
     const est = estimateDaily(h.returns(o.window, idx), o);
     if (est.note) this.notes.push(`${ctx.date}: ${est.note}`);
     const N = idx.length;
-    const note: DecisionNote = { date: ctx.date, strategy: this.name, views: o.views, omega: o.omega, tau: o.tau, marketRiskAversion: o.marketRiskAversion, viewScale: o.viewScale, units: 'annual excess returns' };
+    const note: DecisionNote = {
+      date: ctx.date,
+      strategy: this.name,
+      views: o.views,
+      omega: o.omega,
+      tau: o.tau,
+      marketRiskAversion: o.marketRiskAversion,
+      viewScale: o.viewScale,
+      units: 'annual excess returns',
+    };
     const parts: { persona: string | null; weights: Weights }[] = [];
     const personaNotes: Record<string, unknown>[] = [];
     const notes: string[] = [];
@@ -279,7 +314,16 @@ export class BlackLittermanStrategy implements Strategy {
             p: new Float64Array(N).fill(1 / N),
             q: o.viewScale * f.score!,
             confidence: f.confidence,
-            provenance: { date: f.date, asOf: f.asOf, model: f.model, provider: f.provider, modelCutoff: f.modelCutoff?.month ?? null, promptHash: f.promptHash, score: f.score, label: f.label },
+            provenance: {
+              date: f.date,
+              asOf: f.asOf,
+              model: f.model,
+              provider: f.provider,
+              modelCutoff: f.modelCutoff?.month ?? null,
+              promptHash: f.promptHash,
+              score: f.score,
+              label: f.label,
+            },
           });
         }
         note.source = 'market forecasts (StrategyInputs.signals)';
@@ -313,7 +357,11 @@ export class BlackLittermanStrategy implements Strategy {
           parts.push({ persona: snap.persona, weights: r.weights });
           personaNotes.push({ ...(snap.persona !== null ? { persona: snap.persona } : {}), ...(unscored.length ? { unscored } : {}), ...r.note });
         }
-        if (parts.length === 0) throw new StrategyError(`black-litterman on ${ctx.date}: no eligible asset is scored (${src.name}); unscored assets get no weight, never a default score`, ctx.date);
+        if (parts.length === 0)
+          throw new StrategyError(
+            `black-litterman on ${ctx.date}: no eligible asset is scored (${src.name}); unscored assets get no weight, never a default score`,
+            ctx.date,
+          );
       }
     } catch (e) {
       note.error = (e as Error).message;
@@ -366,7 +414,14 @@ export class BlackLittermanStrategy implements Strategy {
     const tickers = members.map((i) => h.tickers[i]);
     const byTicker = (x: ArrayLike<number>): Record<string, number> => Object.fromEntries(tickers.map((t, j) => [t, round(x[j])]));
     const note: Record<string, unknown> = {
-      views: views.map((v, k) => ({ on: v.on, ...v.provenance, Q: round(Q[k]), confidence: v.confidence, omega: Number.isFinite(omega[k]) ? round(omega[k]) : 'infinite (confidence 0: dropped)', used: post.used[k] })),
+      views: views.map((v, k) => ({
+        on: v.on,
+        ...v.provenance,
+        Q: round(Q[k]),
+        confidence: v.confidence,
+        omega: Number.isFinite(omega[k]) ? round(omega[k]) : 'infinite (confidence 0: dropped)',
+        used: post.used[k],
+      })),
       prior: byTicker(prior),
       posterior: byTicker(post.mean),
     };

@@ -147,7 +147,10 @@ function ledoitWolfConstantCorrelation(r: ReturnsWindow): { cov: Float64Array; s
   const s = crossProduct(x, x, T, N, T, true);
   const sd = new Float64Array(N);
   for (let i = 0; i < N; i++) {
-    if (!(s[i * N + i] > 0)) throw new PortfolioError(`covariance(ledoit-wolf): asset ${i} has zero variance over the window; the constant-correlation target needs every variance positive`);
+    if (!(s[i * N + i] > 0))
+      throw new PortfolioError(
+        `covariance(ledoit-wolf): asset ${i} has zero variance over the window; the constant-correlation target needs every variance positive`,
+      );
     sd[i] = Math.sqrt(s[i * N + i]);
   }
   if (N === 1) return { cov: s, shrinkage: 0 };
@@ -400,7 +403,8 @@ export function nearestPsd(cov: Float64Array, n: number): { cov: Float64Array; m
       const a = cov[i * n + j];
       const b = cov[j * n + i];
       if (!Number.isFinite(a) || !Number.isFinite(b)) throw new PortfolioError(`nearestPsd: non-finite entry at (${i}, ${j})`);
-      if (Math.abs(a - b) > 1e-10 * Math.max(trace, Number.MIN_VALUE)) throw new PortfolioError(`nearestPsd: matrix is not symmetric at (${i}, ${j}): ${a} vs ${b}`);
+      if (Math.abs(a - b) > 1e-10 * Math.max(trace, Number.MIN_VALUE))
+        throw new PortfolioError(`nearestPsd: matrix is not symmetric at (${i}, ${j}): ${a} vs ${b}`);
     }
     if (!Number.isFinite(cov[i * n + i])) throw new PortfolioError(`nearestPsd: non-finite entry at (${i}, ${i})`);
   }

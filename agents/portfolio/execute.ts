@@ -29,7 +29,16 @@ import type { CoreCounters } from '../../env/core.ts';
 import { MarginTradingEnv } from '../../env/margin-env.ts';
 import type { MarketFrame } from '../../src/data/market-frame.ts';
 import type { RatioSchedule } from '../../src/schedule.ts';
-import { exposures, PointInTimeHistory, rebalanceDays, StrategyError, type BookDesign, type RebalanceFrequency, type Strategy, type Weights } from './strategy.ts';
+import {
+  exposures,
+  PointInTimeHistory,
+  rebalanceDays,
+  StrategyError,
+  type BookDesign,
+  type RebalanceFrequency,
+  type Strategy,
+  type Weights,
+} from './strategy.ts';
 
 /** Shares per order are exact up to this (a power of two). */
 export const STRATEGY_HMAX = 2 ** 30;
@@ -75,7 +84,10 @@ export interface ExecutionResult {
 
 /** The env config and opening split a strategy with this design trades under. */
 export function strategyAccount(base: EnvConfig, design: BookDesign, withSchedule: boolean): { cfg: EnvConfig; longShare: number } {
-  if (!(design.long > 0)) throw new StrategyError(`a strategy must hold a long book (design long exposure ${design.long}); short-only portfolios are not supported by the two-book account`);
+  if (!(design.long > 0))
+    throw new StrategyError(
+      `a strategy must hold a long book (design long exposure ${design.long}); short-only portfolios are not supported by the two-book account`,
+    );
   if (withSchedule) return { cfg: { ...base, hmax: STRATEGY_HMAX }, longShare: 0.5 };
   const gross = design.long + design.short;
   return {
@@ -91,7 +103,10 @@ export function executeStrategy(strategy: Strategy, frame: MarketFrame, base: En
   const n = frame.tickers.length;
   const startIndex = opts.start ? firstOnOrAfter(frame.dates, opts.start) : 0;
   const endIndex = opts.end ? lastOnOrBefore(frame.dates, opts.end) : frame.dates.length - 1;
-  if (!(endIndex > startIndex)) throw new StrategyError(`the trade period ${opts.start ?? frame.dates[0]} … ${opts.end ?? frame.dates[frame.dates.length - 1]} holds fewer than 2 trading days of the data`);
+  if (!(endIndex > startIndex))
+    throw new StrategyError(
+      `the trade period ${opts.start ?? frame.dates[0]} … ${opts.end ?? frame.dates[frame.dates.length - 1]} holds fewer than 2 trading days of the data`,
+    );
   let reset;
   if (longShare >= 1) {
     // All equity in the long book: the env's opening split must leave both books non-empty, so open it
@@ -188,7 +203,16 @@ export function executeStrategy(strategy: Strategy, frame: MarketFrame, base: En
       break;
     }
   }
-  return { rows, decisions, endedBy, config: cfg, openingLongShare: withSchedule ? 0.5 : longShare, tickers: [...frame.tickers], counters: { ...core.counters }, notes };
+  return {
+    rows,
+    decisions,
+    endedBy,
+    config: cfg,
+    openingLongShare: withSchedule ? 0.5 : longShare,
+    tickers: [...frame.tickers],
+    counters: { ...core.counters },
+    notes,
+  };
 }
 
 /** Equal weights over the tickers available on the decision day, long exposure `long`. */
@@ -203,14 +227,19 @@ function checkWeights(w: Weights, n: number, name: string, date: string, history
   if (w.length !== n) throw new StrategyError(`${name} returned ${w.length} weights for ${n} tickers on ${date}`, date);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(w[i])) throw new StrategyError(`${name} returned a non-finite weight for ${history.tickers[i]} on ${date}`, date);
-    if (w[i] !== 0 && !history.isAvailable(history.t, i)) throw new StrategyError(`${name} gave ${history.tickers[i]} weight ${w[i]} on ${date}, before it trades`, date);
+    if (w[i] !== 0 && !history.isAvailable(history.t, i))
+      throw new StrategyError(`${name} gave ${history.tickers[i]} weight ${w[i]} on ${date}, before it trades`, date);
   }
   // The account is set up for the strategy's declared design: weights beyond it would be cut silently.
   const e = exposures(w);
   const tol = 1e-6;
-  if (e.short > tol && design.short === 0) throw new StrategyError(`${name} returned short weights (short exposure ${e.short}) on ${date}, but declares a long-only design`, date);
+  if (e.short > tol && design.short === 0)
+    throw new StrategyError(`${name} returned short weights (short exposure ${e.short}) on ${date}, but declares a long-only design`, date);
   if (e.long > design.long * (1 + tol) + tol || e.short > design.short * (1 + tol) + tol) {
-    throw new StrategyError(`${name} returned exposures long ${e.long}, short ${e.short} on ${date}, beyond its declared design (long ${design.long}, short ${design.short})`, date);
+    throw new StrategyError(
+      `${name} returned exposures long ${e.long}, short ${e.short} on ${date}, beyond its declared design (long ${design.long}, short ${design.short})`,
+      date,
+    );
   }
 }
 

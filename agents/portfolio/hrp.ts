@@ -113,11 +113,7 @@ export function quasiDiagonalOrder(steps: LinkageStep[], n: number): number[] {
 }
 
 /** HRP weights (long-only, sum 1) in the original asset order. */
-export function hrp(
-  cov: Float64Array,
-  n: number,
-  opts: { linkage?: Linkage; distance?: 'correlation' | 'correlation-euclidean' } = {},
-): Float64Array {
+export function hrp(cov: Float64Array, n: number, opts: { linkage?: Linkage; distance?: 'correlation' | 'correlation-euclidean' } = {}): Float64Array {
   if (!Number.isInteger(n) || n < 1 || cov.length !== n * n) throw new PortfolioError(`hrp: expected an ${n}×${n} covariance, got ${cov.length} values`);
   const sd = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -77,7 +77,12 @@ export const LLM_EXPERIMENTS: Readonly<Record<LlmExperimentName, LlmExperimentSp
     trade: SECTOR_TOPDOWN_2019H1.trade,
     universes: ['dow30', 'sectors'],
     strategies: [...TOPDOWN, ...REFERENCES],
-    published: Object.entries(SECTOR_TOPDOWN_2019H1.published).map(([arm, p]) => ({ arm: `${arm}: ${p!.label}`, periodReturn: p!.periodReturn, sharpe: p!.sharpe, source: 'arXiv 2503.09647, Table 1 (6-month period return; Sharpe with rf and annualisation unstated)' })),
+    published: Object.entries(SECTOR_TOPDOWN_2019H1.published).map(([arm, p]) => ({
+      arm: `${arm}: ${p!.label}`,
+      periodReturn: p!.periodReturn,
+      sharpe: p!.sharpe,
+      source: 'arXiv 2503.09647, Table 1 (6-month period return; Sharpe with rf and annualisation unstated)',
+    })),
     notes: [`${SECTOR_TOPDOWN_2019H1.lookAhead}`, ...SECTOR_TOPDOWN_2019H1.notes],
   },
   'compare-period': {
@@ -102,11 +107,17 @@ export const LLM_EXPERIMENTS: Readonly<Record<LlmExperimentName, LlmExperimentSp
 
 export const LlmExperimentSchema = z
   .object({
-    experiment: z.enum(LLM_EXPERIMENT_NAMES).default('sector-2019h1').describe(`named experiment: ${LLM_EXPERIMENT_NAMES.join(' | ')}`),
+    experiment: z
+      .enum(LLM_EXPERIMENT_NAMES)
+      .default('sector-2019h1')
+      .describe(`named experiment: ${LLM_EXPERIMENT_NAMES.join(' | ')}`),
     universes: z.array(z.string()).optional().describe("universes to run it on (default: the experiment's)"),
     trade: z.string().optional().describe("trade period START:END (default: the experiment's)"),
     strategies: z.array(z.string()).optional().describe("strategies (default: the experiment's)"),
-    scorers: z.array(z.enum(OFFLINE_SCORERS)).default([...OFFLINE_SCORERS]).describe('offline scorers for the score strategies: momentum | random (the floor) | oracle (the cheating ceiling)'),
+    scorers: z
+      .array(z.enum(OFFLINE_SCORERS))
+      .default([...OFFLINE_SCORERS])
+      .describe('offline scorers for the score strategies: momentum | random (the floor) | oracle (the cheating ceiling)'),
     scores: z.array(z.string()).default([]).describe('scores files of real LLM runs ("marginlab score"), each a scorer arm: NAME=FILE or FILE'),
     modelCutoff: z
       .string()
@@ -114,7 +125,10 @@ export const LlmExperimentSchema = z
       .optional()
       .describe("the model's knowledge cutoff YYYY-MM (post-cutoff needs it, or a scores file that records one)"),
     seed: z.number().int().min(0).default(0).describe('seed of the random scorer'),
-    rebalance: z.enum(['daily', 'weekly', 'monthly']).default('monthly').describe('decision (and scoring) calendar of the score strategies; the sector strategies keep their own (daily, as published)'),
+    rebalance: z
+      .enum(['daily', 'weekly', 'monthly'])
+      .default('monthly')
+      .describe('decision (and scoring) calendar of the score strategies; the sector strategies keep their own (daily, as published)'),
     out: z.string().default('runs/llm-portfolios').describe('run folder'),
   })
   .strict();
@@ -181,7 +195,11 @@ function parseNamedFile(spec: string): { name: string; path: string } {
 }
 
 /** The trade period: the experiment's, the user's, or (post-cutoff) the month after the cutoff to the data's end. */
-export function experimentTrade(spec: LlmExperimentSpec, cfg: Pick<LlmExperimentConfig, 'trade' | 'modelCutoff'>, fileCutoff: string | null): { start: string; end: string } {
+export function experimentTrade(
+  spec: LlmExperimentSpec,
+  cfg: Pick<LlmExperimentConfig, 'trade' | 'modelCutoff'>,
+  fileCutoff: string | null,
+): { start: string; end: string } {
   if (cfg.trade !== undefined) return parseDateRange(cfg.trade, 'trade period');
   if (spec.trade !== null) return parseDateRange(spec.trade, 'trade period');
   const cutoff = cfg.modelCutoff ?? fileCutoff;
@@ -190,7 +208,8 @@ export function experimentTrade(spec: LlmExperimentSpec, cfg: Pick<LlmExperiment
   }
   const [y, m] = cutoff.split('-').map(Number);
   const start = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
-  if (start > DATA_END) throw new Error(`post-cutoff: the cutoff ${cutoff} is after the bundled data ends (${DATA_END}): there is no post-cutoff window to trade`);
+  if (start > DATA_END)
+    throw new Error(`post-cutoff: the cutoff ${cutoff} is after the bundled data ends (${DATA_END}): there is no post-cutoff window to trade`);
   return { start, end: DATA_END };
 }
 
@@ -216,7 +235,10 @@ function fileName(arm: string): string {
  * measures their quality, backtests every strategy × scorer on every universe, and writes the run folder
  * when `out` is set (null: nothing written).
  */
-export async function runLlmExperiment(raw: z.input<typeof LlmExperimentSchema>, opts: { log?: (s: string) => void; write?: boolean } = {}): Promise<LlmExperimentResult> {
+export async function runLlmExperiment(
+  raw: z.input<typeof LlmExperimentSchema>,
+  opts: { log?: (s: string) => void; write?: boolean } = {},
+): Promise<LlmExperimentResult> {
   const cfg = LlmExperimentSchema.parse(raw);
   const log = opts.log ?? (() => {});
   const spec = LLM_EXPERIMENTS[cfg.experiment];
@@ -233,11 +255,18 @@ export async function runLlmExperiment(raw: z.input<typeof LlmExperimentSchema>,
     if (names.has(f.name)) throw new Error(`scores ${f.path}: the scorer name "${f.name}" is taken; give NAME=FILE`);
     names.add(f.name);
   }
-  const fileCutoff = files.map((f) => f.cutoff).filter((c): c is string => c !== null).sort().pop() ?? null;
+  const fileCutoff =
+    files
+      .map((f) => f.cutoff)
+      .filter((c): c is string => c !== null)
+      .sort()
+      .pop() ?? null;
   const trade = experimentTrade(spec, cfg, fileCutoff);
   const cutoff = cfg.modelCutoff ?? fileCutoff;
   if (cutoff !== null && trade.start.slice(0, 7) <= cutoff) {
-    warnings.push(`the trade period starts ${trade.start}, on or before the model's knowledge cutoff ${cutoff}: its scores may reflect what the model read about the period (parametric look-ahead); the post-cutoff experiment avoids it`);
+    warnings.push(
+      `the trade period starts ${trade.start}, on or before the model's knowledge cutoff ${cutoff}: its scores may reflect what the model read about the period (parametric look-ahead); the post-cutoff experiment avoids it`,
+    );
   }
   const universes = cfg.universes ?? spec.universes;
   const strategies = cfg.strategies ?? spec.strategies;
@@ -265,15 +294,34 @@ export async function runLlmExperiment(raw: z.input<typeof LlmExperimentSchema>,
         runs.push({ name: s, cheating: scorer.cheating === true, records, source: `${s} scorer (${scorer.model})`, cutoff: null });
         log(`${u.name}: scored ${dates.length} dates with ${s}`);
       }
-      for (const f of files) runs.push({ name: f.name, cheating: f.records.some((r) => r.cheating === true), records: f.records, source: `scores file ${f.path}`, cutoff: f.cutoff });
+      for (const f of files)
+        runs.push({
+          name: f.name,
+          cheating: f.records.some((r) => r.cheating === true),
+          records: f.records,
+          source: `scores file ${f.path}`,
+          cutoff: f.cutoff,
+        });
       for (const r of runs) {
         const ok = r.records.filter((x) => x.failure === undefined);
         const panel = compositePanel(r.records);
         // Quality over the trade period only: the window the strategies trade.
         for (const d of [...panel.keys()]) if (d < trade.start || d > trade.end) panel.delete(d);
         const report = scoreQuality(panel, prices);
-        quality.push({ scorer: r.name, universe: u.name, cheating: r.cheating, dates: panel.size, records: ok.length, failures: r.records.length - ok.length, report });
-        if (out) writeFileAtomic(join(out, 'scores', `${fileName(`${u.name}-${r.name}`)}.jsonl`), r.records.map((x) => JSON.stringify(x)).join('\n') + (r.records.length ? '\n' : ''));
+        quality.push({
+          scorer: r.name,
+          universe: u.name,
+          cheating: r.cheating,
+          dates: panel.size,
+          records: ok.length,
+          failures: r.records.length - ok.length,
+          report,
+        });
+        if (out)
+          writeFileAtomic(
+            join(out, 'scores', `${fileName(`${u.name}-${r.name}`)}.jsonl`),
+            r.records.map((x) => JSON.stringify(x)).join('\n') + (r.records.length ? '\n' : ''),
+          );
       }
     }
     for (const strategy of strategies) {
@@ -281,7 +329,12 @@ export async function runLlmExperiment(raw: z.input<typeof LlmExperimentSchema>,
       for (const { scorer } of variants) {
         const arm = `${universes.length > 1 ? `${u.name}/` : ''}${strategy}${scorer ? `[${scorer.name}]` : ''}`;
         const inputs: StrategyInputs = scorer ? { scores: new ScoreBook(scorer.records), scoresSource: scorer.source } : {};
-        const btCfg = backtestConfig({ strategy, trade: `${trade.start}:${trade.end}`, universe: uname, ...(SCORE_STRATEGIES.includes(strategy) ? { rebalance: cfg.rebalance } : {}) });
+        const btCfg = backtestConfig({
+          strategy,
+          trade: `${trade.start}:${trade.end}`,
+          universe: uname,
+          ...(SCORE_STRATEGIES.includes(strategy) ? { rebalance: cfg.rebalance } : {}),
+        });
         const bt = backtestStrategy(btCfg, { universe: u, inputs });
         const rows = bt.rows;
         const initial = rows[0].equity;
@@ -318,16 +371,41 @@ export async function runLlmExperiment(raw: z.input<typeof LlmExperimentSchema>,
     }
   }
   const notes = [...spec.notes, 'Sharpe and Sortino ratios use a risk-free rate of 0 and √(periods per year) annualisation (252 for stocks and ETFs)'];
-  const result: LlmExperimentResult = { experiment: cfg.experiment, title: spec.title, trade, riskFree: 0, arms, quality, published: spec.published, notes, warnings, out, table: '' };
+  const result: LlmExperimentResult = {
+    experiment: cfg.experiment,
+    title: spec.title,
+    trade,
+    riskFree: 0,
+    arms,
+    quality,
+    published: spec.published,
+    notes,
+    warnings,
+    out,
+    table: '',
+  };
   result.table = experimentMarkdown(result);
   if (out) {
     writeFileAtomic(join(out, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
-    writeFileAtomic(join(out, 'results.json'), JSON.stringify({ ...result, table: undefined, out: undefined }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+    writeFileAtomic(
+      join(out, 'results.json'),
+      JSON.stringify({ ...result, table: undefined, out: undefined }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n',
+    );
     writeFileAtomic(join(out, 'table.md'), result.table);
     writeFileAtomic(join(out, 'report.html'), experimentHtml(result, equity));
     writeFileAtomic(
       join(out, 'manifest.json'),
-      JSON.stringify({ format: 'marginlab.llm-portfolios.v1', codeVersion: codeVersion(), packages: packageVersions(), node: process.version, endTime: new Date().toISOString() }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          format: 'marginlab.llm-portfolios.v1',
+          codeVersion: codeVersion(),
+          packages: packageVersions(),
+          node: process.version,
+          endTime: new Date().toISOString(),
+        },
+        null,
+        2,
+      ) + '\n',
     );
   }
   return result;
@@ -339,23 +417,39 @@ const num = (x: number | null | undefined, d = 2): string => (x === null || x ==
 /** The experiment's tables in Markdown: performance, scorer quality, published figures, notes. */
 export function experimentMarkdown(r: Omit<LlmExperimentResult, 'table'>): string {
   const lines = [`# ${r.title}`, '', `Trade period ${r.trade.start} … ${r.trade.end}. Risk-free rate 0 in every Sharpe and Sortino ratio.`, ''];
-  lines.push('| arm | period return | annual return | Sharpe | Sortino | max drawdown | turnover /yr | costs (% of initial) | decisions |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '| arm | period return | annual return | Sharpe | Sortino | max drawdown | turnover /yr | costs (% of initial) | decisions |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
   for (const a of r.arms) {
     const m = a.metrics;
-    lines.push(`| ${a.arm}${a.cheating ? ' (cheating)' : ''} | ${pct(m.periodReturn)} | ${pct(m.annualReturn)} | ${num(m.sharpe)} | ${num(m.sortino)} | ${pct(m.maxDrawdown)} | ${num(m.annualTurnover)} | ${pct(m.costsOverInitial, 3)} | ${a.decisions} |`);
+    lines.push(
+      `| ${a.arm}${a.cheating ? ' (cheating)' : ''} | ${pct(m.periodReturn)} | ${pct(m.annualReturn)} | ${num(m.sharpe)} | ${num(m.sortino)} | ${pct(m.maxDrawdown)} | ${num(m.annualTurnover)} | ${pct(m.costsOverInitial, 3)} | ${a.decisions} |`,
+    );
   }
   if (r.quality.length) {
     lines.push('', '## Scorer quality (composite score against the realised return to the next scoring date)', '');
-    lines.push('| scorer | universe | dates | mean rank IC | t-stat | hit rate (calls) | rank turnover | failures |', '|---|---|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      '| scorer | universe | dates | mean rank IC | t-stat | hit rate (calls) | rank turnover | failures |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+    );
     for (const q of r.quality) {
       const ic = q.report.rankIc;
       const hr = q.report.hitRate;
-      lines.push(`| ${q.scorer}${q.cheating ? ' (cheating)' : ''} | ${q.universe} | ${ic.n} | ${num(ic.mean, 3)} | ${num(ic.tStat)} | ${pct(hr.hitRate, 1)} (${hr.calls}) | ${num(q.report.rankTurnover.mean, 3)} | ${q.failures} |`);
+      lines.push(
+        `| ${q.scorer}${q.cheating ? ' (cheating)' : ''} | ${q.universe} | ${ic.n} | ${num(ic.mean, 3)} | ${num(ic.tStat)} | ${pct(hr.hitRate, 1)} (${hr.calls}) | ${num(q.report.rankTurnover.mean, 3)} | ${q.failures} |`,
+      );
     }
     lines.push('', 'The oracle scorer reads the realised returns (a ceiling, never a result); the random scorer is the floor.');
   }
   if (r.published.length) {
-    lines.push('', '## Published figures (not reproduced data: a different universe, news corpus and LLMs)', '', '| arm | period return | Sharpe | source |', '|---|---:|---:|---|');
+    lines.push(
+      '',
+      '## Published figures (not reproduced data: a different universe, news corpus and LLMs)',
+      '',
+      '| arm | period return | Sharpe | source |',
+      '|---|---:|---:|---|',
+    );
     for (const p of r.published) lines.push(`| ${p.arm} | ${pct(p.periodReturn)} | ${num(p.sharpe)} | ${p.source} |`);
   }
   lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`), ...r.warnings.map((w) => `- warning: ${w}`), '');
@@ -366,7 +460,12 @@ function experimentHtml(r: LlmExperimentResult, equity: { name: string; dates: s
   const charts = [...new Set(r.arms.map((a) => a.universe))].map((u) => {
     const series = equity.filter((e, i) => r.arms[i].universe === u);
     if (series.length === 0) return '';
-    return lineChartSvg({ dates: series[0].dates, series: series.map((s) => ({ name: s.name, values: s.values })), title: `${u}: equity (initial = 1)`, format: 'ratio' });
+    return lineChartSvg({
+      dates: series[0].dates,
+      series: series.map((s) => ({ name: s.name, values: s.values })),
+      title: `${u}: equity (initial = 1)`,
+      format: 'ratio',
+    });
   });
   const md = esc(r.table);
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(r.title)}</title>

@@ -148,7 +148,8 @@ function normalize(N: number, c: MvConstraints): Normalized {
   const upper = expand(c.upper, 1, N, 'upper');
   for (let i = 0; i < N; i++) {
     if (lower[i] > upper[i]) throw new InfeasibleConstraintError(`asset ${i} bounds: lower ${fmt(lower[i])} > upper ${fmt(upper[i])}`);
-    if (lower[i] === Infinity || upper[i] === -Infinity) throw new InfeasibleConstraintError(`asset ${i} bounds: [${fmt(lower[i])}, ${fmt(upper[i])}] admits no weight`);
+    if (lower[i] === Infinity || upper[i] === -Infinity)
+      throw new InfeasibleConstraintError(`asset ${i} bounds: [${fmt(lower[i])}, ${fmt(upper[i])}] admits no weight`);
   }
   let netLo: number;
   let netHi: number;
@@ -183,7 +184,8 @@ function normalize(N: number, c: MvConstraints): Normalized {
     if (gross < netDist - CHECK_TOL) throw new InfeasibleConstraintError(`gross ${fmt(gross)} < |net| ${fmt(netDist)}`);
     let forced = 0;
     for (let i = 0; i < N; i++) forced += Math.max(lower[i], 0, -upper[i]);
-    if (forced > gross + CHECK_TOL) throw new InfeasibleConstraintError(`gross ${fmt(gross)} < ${fmt(forced)}, the gross exposure forced by the per-asset bounds`);
+    if (forced > gross + CHECK_TOL)
+      throw new InfeasibleConstraintError(`gross ${fmt(gross)} < ${fmt(forced)}, the gross exposure forced by the per-asset bounds`);
   }
 
   // Sectors.
@@ -210,8 +212,10 @@ function normalize(N: number, c: MvConstraints): Normalized {
       mLo += lower[m];
       mHi += upper[m];
     }
-    if (lo > mHi + CHECK_TOL) throw new InfeasibleConstraintError(`sector ${s.name} lower ${fmt(lo)} > ${fmt(mHi)}, the sum of its ${s.members.length} members' upper bounds`);
-    if (hi < mLo - CHECK_TOL) throw new InfeasibleConstraintError(`sector ${s.name} upper ${fmt(hi)} < ${fmt(mLo)}, the sum of its ${s.members.length} members' lower bounds`);
+    if (lo > mHi + CHECK_TOL)
+      throw new InfeasibleConstraintError(`sector ${s.name} lower ${fmt(lo)} > ${fmt(mHi)}, the sum of its ${s.members.length} members' upper bounds`);
+    if (hi < mLo - CHECK_TOL)
+      throw new InfeasibleConstraintError(`sector ${s.name} upper ${fmt(hi)} < ${fmt(mLo)}, the sum of its ${s.members.length} members' lower bounds`);
     sectors.push({ name: s.name, members: Int32Array.from(s.members), lower: lo, upper: hi });
   }
   if (disjoint && sectors.length) {
@@ -455,7 +459,10 @@ class Solver {
       const f = this.run(buildFeasibleSet(this.cs, false), undefined, undefined);
       if (f.status === 'infeasible') throw onInfeasible();
     }
-    throw new SolverError(sol.status, `mean-variance problem is ${sol.status}: with unbounded per-asset weights the objective can diverge; give finite bounds or a gross limit`);
+    throw new SolverError(
+      sol.status,
+      `mean-variance problem is ${sol.status}: with unbounded per-asset weights the objective can diverge; give finite bounds or a gross limit`,
+    );
   }
 
   /** min wᵀ(Σ + (γ/P)I)w (daily units; γ/P converts the annual-objective penalty). */
@@ -547,7 +554,8 @@ class Solver {
       delta *= 10;
       hi = { delta, ...f(delta) };
     }
-    if (lo.g <= 0 || hi.g > 0) throw new SolverError('not bracketed', `efficient-risk: could not bracket the risk aversion for target volatility ${pct(targetVolAnnual)}`);
+    if (lo.g <= 0 || hi.g > 0)
+      throw new SolverError('not bracketed', `efficient-risk: could not bracket the risk aversion for target volatility ${pct(targetVolAnnual)}`);
     // Illinois on v = 1/δ: g(v) increasing in v; a = hi (g ≤ 0, small v), b = lo (g > 0, large v).
     // `g` is the Illinois surrogate (halved when an end is kept twice), `gt` the true σ − target.
     let a = { v: 1 / hi.delta, g: hi.g, gt: hi.g, w: hi.w };
@@ -704,7 +712,8 @@ export function meanVariance(
     for (let j = 0; j < i; j++) {
       const a = cov[i * N + j];
       if (!Number.isFinite(a)) throw new PortfolioError(`meanVariance: covariance (${i}, ${j}) is not finite`);
-      if (Math.abs(a - cov[j * N + i]) > 1e-10 * Math.max(trace, Number.MIN_VALUE)) throw new PortfolioError(`meanVariance: covariance is not symmetric at (${i}, ${j})`);
+      if (Math.abs(a - cov[j * N + i]) > 1e-10 * Math.max(trace, Number.MIN_VALUE))
+        throw new PortfolioError(`meanVariance: covariance is not symmetric at (${i}, ${j})`);
     }
   }
   const cs = normalize(N, constraints);

@@ -268,11 +268,25 @@ function runHighs(sp: Scaled, iterationLimit: number, timeLimit: number): RawRes
                 ? 'unbounded-or-infeasible'
                 : 'failed';
       const detail = status === 'failed' ? `HiGHS model status "${STATUS_NAME.get(code) ?? code}" after ${iterations} iterations` : `HiGHS ${status}`;
-      return { status, x: Float64Array.from(sol.colValue), rowDual: Float64Array.from(sol.rowDual), colDual: Float64Array.from(sol.colDual), iterations, detail };
+      return {
+        status,
+        x: Float64Array.from(sol.colValue),
+        rowDual: Float64Array.from(sol.rowDual),
+        colDual: Float64Array.from(sol.colDual),
+        iterations,
+        detail,
+      };
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    return { status: 'failed', x: new Float64Array(n), rowDual: new Float64Array(m), colDual: new Float64Array(n), iterations: 0, detail: `HiGHS error: ${msg}` };
+    return {
+      status: 'failed',
+      x: new Float64Array(n),
+      rowDual: new Float64Array(m),
+      colDual: new Float64Array(n),
+      iterations: 0,
+      detail: `HiGHS error: ${msg}`,
+    };
   }
 }
 

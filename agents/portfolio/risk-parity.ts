@@ -178,7 +178,10 @@ export function riskParity(
     dev = deviation(u);
   }
   if (!(dev <= tol)) {
-    throw new SolverError('not converged', `riskParity: max relative risk-contribution deviation ${dev.toExponential(2)} > tol ${tol} after ${it} Newton iterations`);
+    throw new SolverError(
+      'not converged',
+      `riskParity: max relative risk-contribution deviation ${dev.toExponential(2)} > tol ${tol} after ${it} Newton iterations`,
+    );
   }
   const w = new Float64Array(n);
   let s = 0;

@@ -20,18 +20,15 @@ export const ScoreOptionsShape = {
     .enum(SCORE_RULES)
     .default('capped')
     .describe(
-      'llm-score: capped = weights ∝ composite projected exactly onto {Σw = leverage, minWeight ≤ w ≤ maxWeight} (infeasible bounds are an error) | published = Chapter 74\'s clamp then renormalise once (can break maxWeight)',
+      "llm-score: capped = weights ∝ composite projected exactly onto {Σw = leverage, minWeight ≤ w ≤ maxWeight} (infeasible bounds are an error) | published = Chapter 74's clamp then renormalise once (can break maxWeight)",
     ),
-  minScore: z
-    .number()
-    .default(4)
-    .describe('llm-score: keep assets with composite ≥ minScore (1–10 scale; Chapter 74\'s code uses 4.0, its text 5.0)'),
+  minScore: z.number().default(4).describe("llm-score: keep assets with composite ≥ minScore (1–10 scale; Chapter 74's code uses 4.0, its text 5.0)"),
   maxAssets: z.number().int().positive().default(10).describe('llm-score: hold at most this many of the best-scored assets (Chapter 74: 10)'),
   personaAggregation: z
     .enum(PERSONA_AGGREGATIONS)
     .default('book')
     .describe(
-      'how personas combine: book = the ScoreBook\'s own aggregation | mean | median of each score over personas | portfolios = one portfolio per persona with the same rule, weights averaged',
+      "how personas combine: book = the ScoreBook's own aggregation | mean | median of each score over personas | portfolios = one portfolio per persona with the same rule, weights averaged",
     ),
   scoreBlend: z
     .number()
@@ -46,7 +43,9 @@ export const ScoreOptionsShape = {
   views: z
     .enum(BL_VIEW_SOURCES)
     .default('scores')
-    .describe('black-litterman: scores = one absolute view per scored asset | forecasts = one view on the equal-weight market from the latest market forecast (StrategyInputs.signals)'),
+    .describe(
+      'black-litterman: scores = one absolute view per scored asset | forecasts = one view on the equal-weight market from the latest market forecast (StrategyInputs.signals)',
+    ),
   viewScale: z
     .number()
     .default(0.05)
@@ -61,9 +60,9 @@ export const ScoreOptionsShape = {
     .enum(BL_OMEGAS)
     .default('idzorek')
     .describe(
-      'black-litterman view uncertainty Ω: idzorek = ω = (1/c − 1)·pᵀτΣp from the record\'s confidence c (c = 1 exact, c = 0 view dropped) | he-litterman = τ·diag(PΣPᵀ) (ignores confidence; τ cancels in the mean)',
+      "black-litterman view uncertainty Ω: idzorek = ω = (1/c − 1)·pᵀτΣp from the record's confidence c (c = 1 exact, c = 0 view dropped) | he-litterman = τ·diag(PΣPᵀ) (ignores confidence; τ cancels in the mean)",
     ),
-  tau: z.number().positive().default(0.05).describe('black-litterman: τ, the prior\'s uncertainty as a fraction of Σ'),
+  tau: z.number().positive().default(0.05).describe("black-litterman: τ, the prior's uncertainty as a fraction of Σ"),
   marketRiskAversion: z
     .number()
     .positive()

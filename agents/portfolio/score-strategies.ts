@@ -24,7 +24,19 @@ import { meanVariance, type MvConstraints, type MvObjective } from './mean-varia
 import { crossSectionalZ, scoreRuleWeights } from './score-rules.ts';
 import type { AssetScore } from '../../overlays/scoring/record.ts';
 import { scoreSource, type ScoreSource } from './score-source.ts';
-import { averageWeights, eligibleFor, estimateDaily, foreignNote, mvDesign, mvObjective, objectiveWords, round, scatter, scoreNote, weightsNote } from './strategy-helpers.ts';
+import {
+  averageWeights,
+  eligibleFor,
+  estimateDaily,
+  foreignNote,
+  mvDesign,
+  mvObjective,
+  objectiveWords,
+  round,
+  scatter,
+  scoreNote,
+  weightsNote,
+} from './strategy-helpers.ts';
 import type { StrategyOptions } from './strategies.ts';
 import { StrategyError, type BookDesign, type DecisionContext, type DecisionNote, type Strategy, type StrategyInputs, type Weights } from './strategy.ts';
 
@@ -100,7 +112,11 @@ function decideOverSnapshots<C>(
         ...(snap.persona !== null ? { weights: weightsNote(h.tickers, d.weights) } : {}),
       });
     }
-    if (parts.length === 0) throw new StrategyError(`${who} on ${ctx.date}: no ${what} asset is scored (${source.name}); unscored assets get no weight, never a default score`, ctx.date);
+    if (parts.length === 0)
+      throw new StrategyError(
+        `${who} on ${ctx.date}: no ${what} asset is scored (${source.name}); unscored assets get no weight, never a default score`,
+        ctx.date,
+      );
   } catch (e) {
     note.error = (e as Error).message;
     if (notes.length) note.notes = notes;
@@ -153,7 +169,16 @@ export class LlmScoreStrategy implements Strategy {
   decide(ctx: DecisionContext): Weights {
     const o = this.options;
     const h = ctx.history;
-    const note: DecisionNote = { date: ctx.date, strategy: this.name, source: this.source.name, rule: o.scoreRule, minScore: o.minScore, maxAssets: o.maxAssets, bounds: [o.minWeight, o.maxWeight], exposure: o.leverage };
+    const note: DecisionNote = {
+      date: ctx.date,
+      strategy: this.name,
+      source: this.source.name,
+      rule: o.scoreRule,
+      minScore: o.minScore,
+      maxAssets: o.maxAssets,
+      bounds: [o.minWeight, o.maxWeight],
+      exposure: o.leverage,
+    };
     return decideOverSnapshots(
       this.name,
       ctx,
@@ -213,7 +238,14 @@ export class LlmMvoStrategy implements Strategy {
     const o = this.options;
     const h = ctx.history;
     const P = ctx.periodsPerYear;
-    const note: DecisionNote = { date: ctx.date, strategy: this.name, source: this.source.name, scoreBlend: o.scoreBlend, scoreScale: o.scoreScale, units: 'μ annual (daily mean × periodsPerYear)' };
+    const note: DecisionNote = {
+      date: ctx.date,
+      strategy: this.name,
+      source: this.source.name,
+      scoreBlend: o.scoreBlend,
+      scoreScale: o.scoreScale,
+      units: 'μ annual (daily mean × periodsPerYear)',
+    };
     return decideOverSnapshots(
       this.name,
       ctx,

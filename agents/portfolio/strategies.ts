@@ -35,8 +35,8 @@ export const OBJECTIVES = ['max-sharpe', 'min-variance', 'efficient-risk', 'effi
 
 const SectorLimitSchema = z
   .object({
-    name: z.string().min(1).describe('a sector of the universe\'s map, or a group name when `tickers` is given'),
-    tickers: z.array(z.string()).optional().describe('the group\'s tickers (default: every ticker the sector map puts in `name`)'),
+    name: z.string().min(1).describe("a sector of the universe's map, or a group name when `tickers` is given"),
+    tickers: z.array(z.string()).optional().describe("the group's tickers (default: every ticker the sector map puts in `name`)"),
     lower: z.number().optional().describe('minimum net weight of the group'),
     upper: z.number().optional().describe('maximum net weight of the group'),
   })
@@ -45,11 +45,17 @@ const SectorLimitSchema = z
 /** Every strategy option, with its default. Units: weights are fractions of equity; rates are annual. */
 export const StrategyOptionsSchema = z
   .object({
-    rebalance: z.enum(REBALANCE_FREQUENCIES).default('monthly').describe('decision days: daily | weekly | monthly | quarterly | never (first trading day of each period)'),
-    window: z.number().int().min(2).default(252).describe('estimation window, daily returns ending with the decision day\'s'),
+    rebalance: z
+      .enum(REBALANCE_FREQUENCIES)
+      .default('monthly')
+      .describe('decision days: daily | weekly | monthly | quarterly | never (first trading day of each period)'),
+    window: z.number().int().min(2).default(252).describe("estimation window, daily returns ending with the decision day's"),
     mu: z.enum(['mean', 'ema']).default('mean').describe('expected returns: arithmetic mean | exponentially weighted mean'),
     emaSpan: z.number().int().positive().optional().describe('span of the ema estimator, days (default: the window)'),
-    cov: z.enum(['sample', 'ledoit-wolf', 'ledoit-wolf-identity', 'ewma']).default('ledoit-wolf').describe('covariance: sample | Ledoit–Wolf toward constant correlation | Ledoit–Wolf toward scaled identity | EWMA (λ 0.94)'),
+    cov: z
+      .enum(['sample', 'ledoit-wolf', 'ledoit-wolf-identity', 'ewma'])
+      .default('ledoit-wolf')
+      .describe('covariance: sample | Ledoit–Wolf toward constant correlation | Ledoit–Wolf toward scaled identity | EWMA (λ 0.94)'),
     objective: z.enum(OBJECTIVES).default('max-sharpe').describe('mean-variance objective'),
     riskFree: z.number().default(0).describe('annual risk-free rate for max-sharpe (stated in every report)'),
     targetVolatility: z.number().positive().optional().describe('efficient-risk: annual volatility target'),
@@ -60,15 +66,22 @@ export const StrategyOptionsSchema = z
     net: z.number().default(1).describe('net exposure Σw (1 fully invested, 0 market-neutral)'),
     gross: z.number().positive().optional().describe('gross exposure limit Σ|w| (required with shorts, e.g. 1.6 for 130/30)'),
     sectors: z.array(SectorLimitSchema).default([]).describe('sector or group limits on net weight'),
-    sectorMax: z.number().positive().optional().describe('the same upper limit for every sector of the universe\'s map'),
+    sectorMax: z.number().positive().optional().describe("the same upper limit for every sector of the universe's map"),
     l2: z.number().min(0).default(0).describe('L2 penalty γ·‖w‖² (diversification)'),
     lookback: z.number().int().positive().default(252).describe('momentum: trailing window, days'),
     skip: z.number().int().min(0).default(21).describe('momentum: most recent days skipped (the 12-1 convention skips a month)'),
     topK: z.number().int().positive().default(5).describe('momentum: names held long (and short)'),
     shortBottom: z.boolean().default(false).describe('momentum: also short the bottom k'),
-    leverage: z.number().positive().default(1).describe('long exposure of the long-only rules (equal-weight, buy-and-hold, inverse-volatility, risk-parity, hrp, momentum\'s long side)'),
-    estimation: z.string().optional().describe('finrl-mvo: fixed estimation period START:END (default 2009-01-01:2018-12-31, the paper\'s training period)'),
-    onSolverFailure: z.enum(['error', 'hold', 'equal']).default('error').describe('when an optimiser fails on a date: stop | hold the previous weights | equal weights (each recorded)'),
+    leverage: z
+      .number()
+      .positive()
+      .default(1)
+      .describe("long exposure of the long-only rules (equal-weight, buy-and-hold, inverse-volatility, risk-parity, hrp, momentum's long side)"),
+    estimation: z.string().optional().describe("finrl-mvo: fixed estimation period START:END (default 2009-01-01:2018-12-31, the paper's training period)"),
+    onSolverFailure: z
+      .enum(['error', 'hold', 'equal'])
+      .default('error')
+      .describe('when an optimiser fails on a date: stop | hold the previous weights | equal weights (each recorded)'),
     ...ScoreOptionsShape,
     ...TopDownOptionsShape,
   })
@@ -92,7 +105,7 @@ const PRESET_OPTIONS: Partial<Record<StrategyName, StrategyOptionsInput>> = {
  * rest only after this), so `finrl-mvo` means bounds [0, 0.5], sample Σ, mean μ, bought once.
  */
 export function withPreset<T extends Record<string, unknown>>(name: string, given: T): T {
-  const preset = isStrategyName(name) ? PRESET_OPTIONS[name] ?? {} : {};
+  const preset = isStrategyName(name) ? (PRESET_OPTIONS[name] ?? {}) : {};
   const out: Record<string, unknown> = { ...preset };
   for (const [k, v] of Object.entries(given)) if (v !== undefined) out[k] = v;
   return out as T;
@@ -151,15 +164,20 @@ export class MeanVarianceStrategy implements Strategy {
     const o = options;
     if (o.minWeight > o.maxWeight) throw new StrategyError(`${name}: minWeight ${o.minWeight} > maxWeight ${o.maxWeight}`);
     if (o.minWeight < 0) {
-      if (o.gross === undefined) throw new StrategyError(`${name}: shorts are allowed (minWeight ${o.minWeight} < 0) but no gross exposure limit is set: give gross (e.g. 1.6 for 130/30, 2 for a market-neutral 100/100), or the optimiser may lever without bound`);
+      if (o.gross === undefined)
+        throw new StrategyError(
+          `${name}: shorts are allowed (minWeight ${o.minWeight} < 0) but no gross exposure limit is set: give gross (e.g. 1.6 for 130/30, 2 for a market-neutral 100/100), or the optimiser may lever without bound`,
+        );
       if (o.gross < Math.abs(o.net)) throw new StrategyError(`${name}: gross ${o.gross} < |net| ${Math.abs(o.net)}`);
       this.design = { long: (o.gross + o.net) / 2, short: (o.gross - o.net) / 2 };
     } else {
       if (!(o.net > 0)) throw new StrategyError(`${name}: a long-only portfolio needs net exposure > 0, got ${o.net}`);
       this.design = { long: o.net, short: 0 };
     }
-    if (o.objective === 'efficient-risk' && o.targetVolatility === undefined) throw new StrategyError(`${name}: objective efficient-risk needs targetVolatility (annual)`);
-    if (o.objective === 'efficient-return' && o.targetReturn === undefined) throw new StrategyError(`${name}: objective efficient-return needs targetReturn (annual)`);
+    if (o.objective === 'efficient-risk' && o.targetVolatility === undefined)
+      throw new StrategyError(`${name}: objective efficient-risk needs targetVolatility (annual)`);
+    if (o.objective === 'efficient-return' && o.targetReturn === undefined)
+      throw new StrategyError(`${name}: objective efficient-return needs targetReturn (annual)`);
   }
 
   describe(): string {
@@ -186,10 +204,15 @@ export class MeanVarianceStrategy implements Strategy {
     let idx: number[];
     if (this.name === 'finrl-mvo') {
       const [from, to] = (o.estimation ?? DEFAULT_ESTIMATION).split(':');
-      if (!(to < ctx.date)) throw new StrategyError(`finrl-mvo: the estimation period ${o.estimation ?? DEFAULT_ESTIMATION} must end before the decision day ${ctx.date} (look-ahead)`, ctx.date);
+      if (!(to < ctx.date))
+        throw new StrategyError(
+          `finrl-mvo: the estimation period ${o.estimation ?? DEFAULT_ESTIMATION} must end before the decision day ${ctx.date} (look-ahead)`,
+          ctx.date,
+        );
       const first = firstRowOnOrAfter(h, from);
       const last = h.rowOnOrBefore(to);
-      if (last - first < 2) throw new StrategyError(`finrl-mvo: the estimation period ${o.estimation ?? DEFAULT_ESTIMATION} holds fewer than 3 trading days of the data`, ctx.date);
+      if (last - first < 2)
+        throw new StrategyError(`finrl-mvo: the estimation period ${o.estimation ?? DEFAULT_ESTIMATION} holds fewer than 3 trading days of the data`, ctx.date);
       idx = [];
       for (let i = 0; i < h.n; i++) {
         let ok = true;
@@ -251,18 +274,24 @@ function sectorLimits(o: StrategyOptions, ctx: DecisionContext, idx: readonly nu
   const map = ctx.sectorOf;
   const members = (name: string, list?: string[]): number[] => {
     if (list) {
-      for (const t of list) if (!tickers.includes(t)) throw new StrategyError(`sector limit "${name}": unknown ticker ${t} (the universe has ${tickers.join(', ')})`, ctx.date);
+      for (const t of list)
+        if (!tickers.includes(t)) throw new StrategyError(`sector limit "${name}": unknown ticker ${t} (the universe has ${tickers.join(', ')})`, ctx.date);
       return list.filter((t) => pos.has(t)).map((t) => pos.get(t)!);
     }
     if (!map) throw new StrategyError(`sector limit "${name}": the universe has no sector map; list the group's tickers`, ctx.date);
     const inSector = tickers.filter((t) => map[t] === name);
-    if (inSector.length === 0) throw new StrategyError(`sector limit "${name}": no ticker of the universe is in that sector (sectors: ${[...new Set(Object.values(map))].sort().join(', ')})`, ctx.date);
+    if (inSector.length === 0)
+      throw new StrategyError(
+        `sector limit "${name}": no ticker of the universe is in that sector (sectors: ${[...new Set(Object.values(map))].sort().join(', ')})`,
+        ctx.date,
+      );
     return inSector.filter((t) => pos.has(t)).map((t) => pos.get(t)!);
   };
   for (const s of o.sectors) {
     const m = members(s.name, s.tickers);
     if (m.length) out.push({ name: s.name, members: m, lower: s.lower, upper: s.upper });
-    else if (s.lower !== undefined && s.lower > 0) throw new StrategyError(`sector limit "${s.name}": lower bound ${s.lower} but none of its tickers trades on ${ctx.date}`, ctx.date);
+    else if (s.lower !== undefined && s.lower > 0)
+      throw new StrategyError(`sector limit "${s.name}": lower bound ${s.lower} but none of its tickers trades on ${ctx.date}`, ctx.date);
   }
   if (o.sectorMax !== undefined) {
     if (!map) throw new StrategyError('sectorMax: the universe has no sector map', ctx.date);
@@ -360,7 +389,11 @@ export class MomentumStrategy implements Strategy {
     const h = ctx.history;
     const idx = eligibleFor(ctx, o.lookback, 'momentum');
     const k = Math.min(o.topK, o.shortBottom ? Math.floor(idx.length / 2) : idx.length);
-    if (k < 1) throw new StrategyError(`momentum: ${idx.length} tradable ticker(s) on ${ctx.date} cannot fill top ${o.topK}${o.shortBottom ? ' and bottom' : ''}`, ctx.date);
+    if (k < 1)
+      throw new StrategyError(
+        `momentum: ${idx.length} tradable ticker(s) on ${ctx.date} cannot fill top ${o.topK}${o.shortBottom ? ' and bottom' : ''}`,
+        ctx.date,
+      );
     const score = idx.map((i) => ({ i, r: h.closeAt(h.t - o.skip, i) / h.closeAt(h.t - o.lookback, i) - 1 }));
     // Ties broken by ticker order, so the ranking is deterministic.
     score.sort((a, b) => b.r - a.r || a.i - b.i);

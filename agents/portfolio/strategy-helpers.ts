@@ -78,7 +78,8 @@ export function mvDesign(o: StrategyOptions, who: string, longOnly: boolean): { 
         `${who} is long-only, as published (Chapter 74's optimiser turns long/short into long-only silently, by max(0, w) and renormalising): minWeight ${o.minWeight} < 0 is not allowed; use black-litterman or mvo for shorts`,
       );
     }
-    if (o.gross === undefined) throw new StrategyError(`${who}: shorts are allowed (minWeight ${o.minWeight} < 0) but no gross exposure limit is set: give gross (e.g. 1.6 for 130/30)`);
+    if (o.gross === undefined)
+      throw new StrategyError(`${who}: shorts are allowed (minWeight ${o.minWeight} < 0) but no gross exposure limit is set: give gross (e.g. 1.6 for 130/30)`);
     if (o.gross < Math.abs(o.net)) throw new StrategyError(`${who}: gross ${o.gross} < |net| ${Math.abs(o.net)}`);
     constraints.gross = o.gross;
     return { design: { long: (o.gross + o.net) / 2, short: (o.gross - o.net) / 2 }, constraints };

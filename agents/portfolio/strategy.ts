@@ -98,7 +98,10 @@ export interface StrategyInputs {
 
 /** Thrown when a strategy cannot decide on a date (estimation window too long, solver failure…). */
 export class StrategyError extends Error {
-  constructor(message: string, readonly date?: string) {
+  constructor(
+    message: string,
+    readonly date?: string,
+  ) {
     super(message);
     this.name = 'StrategyError';
   }
@@ -171,7 +174,8 @@ export class PointInTimeHistory {
    * Errors when the history is shorter than the window.
    */
   returns(window: number, tickers: readonly number[]): ReturnsWindow {
-    if (!(Number.isInteger(window) && window >= 1)) throw new StrategyError(`estimation window must be a positive integer number of days, got ${window}`, this.date);
+    if (!(Number.isInteger(window) && window >= 1))
+      throw new StrategyError(`estimation window must be a positive integer number of days, got ${window}`, this.date);
     if (window > this.t) {
       throw new StrategyError(
         `the estimation window (${window} returns) is longer than the history before ${this.date} (${this.t} returns from ${this.dates[0]}): shorten the window or start the trade period later`,

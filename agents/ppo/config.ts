@@ -27,7 +27,12 @@ const PpoConfigObject = z.strictObject({
   clipRange: z.number().positive().default(0.2).describe('Surrogate clip ε: the ratio is clipped to [1−ε, 1+ε].'),
   clipRangeVf: z.number().positive().nullable().default(null).describe('Value clip around the rollout values (null: no value clipping, as SB3).'),
   normalizeAdvantage: z.boolean().default(true).describe('Normalise advantages per minibatch (mean 0, unbiased std 1).'),
-  targetKl: z.number().positive().nullable().default(null).describe('Stop the update epochs early once a minibatch approx-KL exceeds 1.5 × targetKl (null: never).'),
+  targetKl: z
+    .number()
+    .positive()
+    .nullable()
+    .default(null)
+    .describe('Stop the update epochs early once a minibatch approx-KL exceeds 1.5 × targetKl (null: never).'),
   adamEps: z.number().positive().default(1e-5).describe('Adam ε (1e-5 as SB3/CleanRL, not PyTorch’s 1e-8).'),
 });
 

@@ -28,7 +28,9 @@ export const PPO: OnPolicyAlgorithm<PpoConfig> = {
       throw new Error(`PPO: nSteps × numEnvs = ${size}; advantage normalisation needs at least 2 transitions per rollout: raise nSteps`);
     }
     if (cfg.batchSize > size) {
-      throw new Error(`PPO: batchSize ${cfg.batchSize} is larger than the rollout (nSteps ${cfg.nSteps} × numEnvs ${numEnvs} = ${size}): lower batchSize or raise nSteps`);
+      throw new Error(
+        `PPO: batchSize ${cfg.batchSize} is larger than the rollout (nSteps ${cfg.nSteps} × numEnvs ${numEnvs} = ${size}): lower batchSize or raise nSteps`,
+      );
     }
   },
   makeOptimizer: (cfg, size) => new Adam(size, { beta1: 0.9, beta2: 0.999, eps: cfg.adamEps }),

@@ -53,23 +53,23 @@ export class PpoScratch {
   }
 }
 
-export function ppoUpdate(
-  net: ActorCritic,
-  opt: Optimizer,
-  buf: RolloutBuffer,
-  cfg: PpoConfig,
-  shuffleRng: Rng,
-  lr: number,
-  sc: PpoScratch,
-): PpoUpdateStats {
+export function ppoUpdate(net: ActorCritic, opt: Optimizer, buf: RolloutBuffer, cfg: PpoConfig, shuffleRng: Rng, lr: number, sc: PpoScratch): PpoUpdateStats {
   const total = buf.size;
   const O = net.obsDim;
   const A = net.actDim;
   const mb = sc.mb;
   const kind = { kind: 'ppo' as const, clipRange: cfg.clipRange, clipRangeVf: cfg.clipRangeVf };
   const coefs = { entCoef: cfg.entCoef, vfCoef: cfg.vfCoef };
-  let sumPg = 0, sumV = 0, sumEnt = 0, sumKl = 0, sumClip = 0, sumNorm = 0;
-  let nMinibatches = 0, steps = 0, lastLoss = NaN, epochs = 0;
+  let sumPg = 0,
+    sumV = 0,
+    sumEnt = 0,
+    sumKl = 0,
+    sumClip = 0,
+    sumNorm = 0;
+  let nMinibatches = 0,
+    steps = 0,
+    lastLoss = NaN,
+    epochs = 0;
   let stop = false;
 
   for (let epoch = 0; epoch < cfg.nEpochs && !stop; epoch++) {
@@ -93,7 +93,8 @@ export function ppoUpdate(
 
       const s = lossAndGrads(net, mb, kind, coefs, sc.grad);
 
-      let kl = 0, clipped = 0;
+      let kl = 0,
+        clipped = 0;
       for (let k = 0; k < n; k++) {
         const logRatio = s.logp[k] - mb.oldLogp[k];
         const ratio = Math.exp(logRatio);

@@ -42,7 +42,11 @@ export class BundledSources {
       case 'macro':
         return new MacroContextSource(loadMacro(bundledDataPath('macro_fred_long.csv', dataDir)));
       case 'news':
-        if (!newsFile) throw new ParameterError(['source', 'newsFile'], (n) => `${n('source')} news needs ${n('newsFile')} FILE (CSV or JSONL with date, text and optional ticker)`);
+        if (!newsFile)
+          throw new ParameterError(
+            ['source', 'newsFile'],
+            (n) => `${n('source')} news needs ${n('newsFile')} FILE (CSV or JSONL with date, text and optional ticker)`,
+          );
         return new NewsContextSource(loadNews(newsFile));
       case 'prices': {
         const { index, panel } = this.bundledPrices();

@@ -11,15 +11,11 @@ import { bundledDataPath, readDataText } from '../../src/data/macro.ts';
 import { PAPER_ENDING } from '../prompts.ts';
 import type { Context, ContextSource } from './types.ts';
 
-export const PAPER_NOT_POINT_IN_TIME =
-  'not point-in-time (the original prompts contain look-ahead, see docs/mechanics.md#look-ahead-in-the-prompts)';
+export const PAPER_NOT_POINT_IN_TIME = 'not point-in-time (the original prompts contain look-ahead, see docs/mechanics.md#look-ahead-in-the-prompts)';
 
 const PAPER_FILES = { 'paper-macro': 'macro_indicator.json', 'paper-news': 'firm_news.json' } as const;
 
-const PromptFileSchema = z.record(
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD keys'),
-  z.string().min(1),
-);
+const PromptFileSchema = z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD keys'), z.string().min(1));
 
 export class PaperPromptSource implements ContextSource {
   readonly pointInTime = false;
@@ -57,7 +53,7 @@ export class PaperPromptSource implements ContextSource {
       asOf,
       pointInTime: false,
       note: PAPER_NOT_POINT_IN_TIME,
-      title: this.name === 'paper-macro' ? 'US macroeconomic indicators (the paper\'s table)' : 'DJIA 30 company news summaries (the paper\'s)',
+      title: this.name === 'paper-macro' ? "US macroeconomic indicators (the paper's table)" : "DJIA 30 company news summaries (the paper's)",
       body,
       verbatimPrompt: prompt,
     };

@@ -11,8 +11,36 @@ import type { ClosePanel, IndexSeries } from './prices.ts';
 
 /** The FinRL DOW_30 list (members as of Oct 2021) — the universe the paper's news prompts cover. */
 export const DOW30_TICKERS = [
-  'AXP', 'AMGN', 'AAPL', 'BA', 'CAT', 'CSCO', 'CVX', 'GS', 'HD', 'HON', 'IBM', 'INTC', 'JNJ', 'KO', 'JPM',
-  'MCD', 'MMM', 'MRK', 'MSFT', 'NKE', 'PG', 'TRV', 'UNH', 'CRM', 'VZ', 'V', 'WBA', 'WMT', 'DIS', 'DOW',
+  'AXP',
+  'AMGN',
+  'AAPL',
+  'BA',
+  'CAT',
+  'CSCO',
+  'CVX',
+  'GS',
+  'HD',
+  'HON',
+  'IBM',
+  'INTC',
+  'JNJ',
+  'KO',
+  'JPM',
+  'MCD',
+  'MMM',
+  'MRK',
+  'MSFT',
+  'NKE',
+  'PG',
+  'TRV',
+  'UNH',
+  'CRM',
+  'VZ',
+  'V',
+  'WBA',
+  'WMT',
+  'DIS',
+  'DOW',
 ] as const;
 
 /** Closes of `tickers` on the union of their dates (NaN where a ticker has no row, e.g. before a listing). */

@@ -59,7 +59,16 @@ export async function askWithRepair<A>(options: AskWithRepairOptions<A>): Promis
       reply = await transport.complete({ date: options.label, messages: conversation, params, signal: options.signal });
     } catch (e) {
       if (!(e instanceof RequestFailedError)) throw e;
-      return { answer: null, failure: `request failed: ${e.message}`, raw, promptHash: hash, usage, latencyMs, cached: false, ...(warnings.length ? { warnings } : {}) };
+      return {
+        answer: null,
+        failure: `request failed: ${e.message}`,
+        raw,
+        promptHash: hash,
+        usage,
+        latencyMs,
+        cached: false,
+        ...(warnings.length ? { warnings } : {}),
+      };
     }
     replies.push(reply);
     raw.push(reply.text);

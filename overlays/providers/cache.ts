@@ -111,7 +111,11 @@ export class ResponseCache {
   ) {
     this.file = join(dir, CACHE_FILE);
     if (!writable && !existsSync(this.file)) {
-      throw naming(new FatalProviderError(''), ['cache', 'provider'], (n) => `replay cache ${this.file} does not exist; record one first with ${n('provider')} openai ${n('cache')} ${dir}`);
+      throw naming(
+        new FatalProviderError(''),
+        ['cache', 'provider'],
+        (n) => `replay cache ${this.file} does not exist; record one first with ${n('provider')} openai ${n('cache')} ${dir}`,
+      );
     }
   }
 

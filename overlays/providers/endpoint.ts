@@ -34,4 +34,3 @@ export function normalizeBaseUrl(value: string, origin = 'the base URL'): string
   if (u.hostname === '') throw new ConfigurationError(`${origin} ${shown} has no host; ${expected}`);
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
 }
-

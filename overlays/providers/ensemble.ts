@@ -68,11 +68,18 @@ export class EnsembleForecaster implements Forecaster {
     if (ok.length === 0) {
       return { answer: null, failure: `every ensemble member failed: ${failed.join(' | ')}`, raw, promptHash, usage, latencyMs, cached, ...warnings };
     }
-    const combined = combineAnswers(ok.map((x) => x.answer), this.method);
+    const combined = combineAnswers(
+      ok.map((x) => x.answer),
+      this.method,
+    );
     const votes = ok.map((x) => `[${x.member.provider}: ${x.answer.label}] ${x.answer.explanation}`).join('\n');
     const r = makeAnswer({
       ...combined,
-      explanation: `${this.method === 'majority' ? 'Majority vote' : 'Mean score'} of ${ok.length} members → ${combined.label}.${failed.length ? ` Left out (failed): ${failed.join(' | ')}.` : ''}\n${votes}`.slice(0, 20_000),
+      explanation:
+        `${this.method === 'majority' ? 'Majority vote' : 'Mean score'} of ${ok.length} members → ${combined.label}.${failed.length ? ` Left out (failed): ${failed.join(' | ')}.` : ''}\n${votes}`.slice(
+          0,
+          20_000,
+        ),
       keyFactors: ok.map((x) => `${x.member.provider}: ${x.answer.label}`).slice(0, 12),
     });
     return r.ok

@@ -50,7 +50,10 @@ function bufferedResponse(bytes: Buffer | null, status: number, statusText: stri
 /** A reply (answer or error body) larger than the cap: the date fails, nothing of it is kept. */
 export class ReplyTooLargeError extends Error {
   override readonly name = 'ReplyTooLargeError';
-  constructor(readonly maxBytes: number, readonly seenBytes: number) {
+  constructor(
+    readonly maxBytes: number,
+    readonly seenBytes: number,
+  ) {
     super(`the reply is larger than the ${maxBytes}-byte cap (${seenBytes} bytes or more; see --max-reply-bytes)`);
   }
 }
@@ -75,42 +78,38 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
     if (body === null || !agent) return fallback(input, init);
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise<Response>((resolve, reject) => {
-      const req = lib.request(
-        url,
-        { method: init.method ?? 'GET', headers: toHeaderRecord(init.headers), agent, signal: init.signal ?? undefined },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          const declared = Number(res.headers['content-length']);
-          if (Number.isFinite(declared) && declared > maxBytes) {
+      const req = lib.request(url, { method: init.method ?? 'GET', headers: toHeaderRecord(init.headers), agent, signal: init.signal ?? undefined }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          req.destroy();
+          reject(new ReplyTooLargeError(maxBytes, declared));
+          return;
+        }
+        res.on('data', (c: Buffer) => {
+          if (size > maxBytes) return;
+          size += c.length;
+          if (size > maxBytes) {
+            // Stop reading at once: memory stays bounded by the cap, whatever the server sends.
+            chunks.length = 0;
             req.destroy();
-            reject(new ReplyTooLargeError(maxBytes, declared));
+            reject(new ReplyTooLargeError(maxBytes, size));
             return;
           }
-          res.on('data', (c: Buffer) => {
-            if (size > maxBytes) return;
-            size += c.length;
-            if (size > maxBytes) {
-              // Stop reading at once: memory stays bounded by the cap, whatever the server sends.
-              chunks.length = 0;
-              req.destroy();
-              reject(new ReplyTooLargeError(maxBytes, size));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('error', reject);
-          res.on('end', () => {
-            const headers = new Headers();
-            for (const [k, v] of Object.entries(res.headers)) {
-              if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-              else if (v !== undefined) headers.set(k, v);
-            }
-            const status = res.statusCode ?? 500;
-            resolve(bufferedResponse(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), status, res.statusMessage ?? '', headers));
-          });
-        },
-      );
+          chunks.push(c);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+            else if (v !== undefined) headers.set(k, v);
+          }
+          const status = res.statusCode ?? 500;
+          resolve(bufferedResponse(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), status, res.statusMessage ?? '', headers));
+        });
+      });
       // An abort (the SDK's timeout or the caller's signal) rejects with an AbortError, as fetch does.
       req.on('error', reject);
       req.end(body);

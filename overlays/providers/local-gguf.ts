@@ -36,11 +36,38 @@ export interface ModelFileIdentity {
 
 /** Bytes per block and elements per block of each ggml tensor type (ggml.c's type traits). */
 const GGML_TYPE_SIZE: Readonly<Record<number, readonly [bytes: number, elements: number]>> = {
-  0: [4, 1], 1: [2, 1], 2: [18, 32], 3: [20, 32], 6: [22, 32], 7: [24, 32], 8: [34, 32], 9: [36, 32],
-  10: [84, 256], 11: [110, 256], 12: [144, 256], 13: [176, 256], 14: [210, 256], 15: [292, 256],
-  16: [66, 256], 17: [74, 256], 18: [98, 256], 19: [50, 256], 20: [18, 32], 21: [110, 256], 22: [82, 256],
-  23: [136, 256], 24: [1, 1], 25: [2, 1], 26: [4, 1], 27: [8, 1], 28: [8, 1], 29: [56, 256], 30: [2, 1],
-  34: [54, 256], 35: [66, 256], 39: [17, 32],
+  0: [4, 1],
+  1: [2, 1],
+  2: [18, 32],
+  3: [20, 32],
+  6: [22, 32],
+  7: [24, 32],
+  8: [34, 32],
+  9: [36, 32],
+  10: [84, 256],
+  11: [110, 256],
+  12: [144, 256],
+  13: [176, 256],
+  14: [210, 256],
+  15: [292, 256],
+  16: [66, 256],
+  17: [74, 256],
+  18: [98, 256],
+  19: [50, 256],
+  20: [18, 32],
+  21: [110, 256],
+  22: [82, 256],
+  23: [136, 256],
+  24: [1, 1],
+  25: [2, 1],
+  26: [4, 1],
+  27: [8, 1],
+  28: [8, 1],
+  29: [56, 256],
+  30: [2, 1],
+  34: [54, 256],
+  35: [66, 256],
+  39: [17, 32],
 };
 
 /** Sizes of the fixed-width GGUF metadata value types. */
@@ -107,21 +134,32 @@ function readValue(r: Reader, type: number): string | number | boolean | null {
   if (size === undefined) throw new RangeError(`unknown metadata value type ${type}`);
   const b = r.bytes(size);
   switch (type) {
-    case 0: return b.readUInt8(0);
-    case 1: return b.readInt8(0);
-    case 2: return b.readUInt16LE(0);
-    case 3: return b.readInt16LE(0);
-    case 4: return b.readUInt32LE(0);
-    case 5: return b.readInt32LE(0);
-    case 6: return b.readFloatLE(0);
-    case 7: return b.readUInt8(0) !== 0;
-    case 10: return Number(b.readBigUInt64LE(0));
-    case 11: return Number(b.readBigInt64LE(0));
-    default: return b.readDoubleLE(0);
+    case 0:
+      return b.readUInt8(0);
+    case 1:
+      return b.readInt8(0);
+    case 2:
+      return b.readUInt16LE(0);
+    case 3:
+      return b.readInt16LE(0);
+    case 4:
+      return b.readUInt32LE(0);
+    case 5:
+      return b.readInt32LE(0);
+    case 6:
+      return b.readFloatLE(0);
+    case 7:
+      return b.readUInt8(0) !== 0;
+    case 10:
+      return Number(b.readBigUInt64LE(0));
+    case 11:
+      return Number(b.readBigInt64LE(0));
+    default:
+      return b.readDoubleLE(0);
   }
 }
 
-const HOW_TO_GET = 'download a .gguf (e.g. from Hugging Face) or convert a model with llama.cpp\'s convert_hf_to_gguf.py';
+const HOW_TO_GET = "download a .gguf (e.g. from Hugging Face) or convert a model with llama.cpp's convert_hf_to_gguf.py";
 
 /** Reads and checks the GGUF header of `path`; every problem is a ConfigurationError naming the file. */
 export function readGgufSummary(path: string): GgufSummary {
@@ -137,17 +175,30 @@ export function readGgufSummary(path: string): GgufSummary {
     const st = fstatSync(fd);
     if (!st.isFile()) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is not a file`);
     const size = st.size;
-    if (size === 0) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is empty (0 bytes): an interrupted download? ${HOW_TO_GET}`);
+    if (size === 0)
+      throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is empty (0 bytes): an interrupted download? ${HOW_TO_GET}`);
     const r = new Reader(fd, size);
     try {
       const magic = r.bytes(4).toString('latin1');
       if (magic !== 'GGUF') {
         const head = r.size >= 4 ? JSON.stringify(magic) : 'too short';
-        const hint = magic.startsWith('PK') || magic === '{"__' || magic.startsWith('\x80') ? ' (it looks like a PyTorch/safetensors checkpoint, not llama.cpp\'s format)' : '';
-        throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is not a GGUF model file: it starts with ${head}, not "GGUF"${hint}; ${HOW_TO_GET}`);
+        const hint =
+          magic.startsWith('PK') || magic === '{"__' || magic.startsWith('\x80')
+            ? " (it looks like a PyTorch/safetensors checkpoint, not llama.cpp's format)"
+            : '';
+        throw naming(
+          new ConfigurationError(''),
+          ['modelFile'],
+          (n) => `${n('modelFile')} ${path} is not a GGUF model file: it starts with ${head}, not "GGUF"${hint}; ${HOW_TO_GET}`,
+        );
       }
       const version = r.u32();
-      if (version < 2 || version > 3) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is GGUF version ${version}; this runtime reads versions 2 and 3`);
+      if (version < 2 || version > 3)
+        throw naming(
+          new ConfigurationError(''),
+          ['modelFile'],
+          (n) => `${n('modelFile')} ${path} is GGUF version ${version}; this runtime reads versions 2 and 3`,
+        );
       const tensorCount = r.u64();
       const kvCount = r.u64();
       const kv = new Map<string, string | number | boolean | null>();
@@ -173,7 +224,12 @@ export function readGgufSummary(path: string): GgufSummary {
       const dataStart = Math.ceil(r.pos / alignment) * alignment;
       required = dataStart + (tensorEnds.length ? Math.max(...tensorEnds) : 0);
       if (size < required) {
-        throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is truncated: it has ${size} bytes, its tensors need ${required} (${((100 * size) / required).toFixed(1)}% present; an interrupted download?)`);
+        throw naming(
+          new ConfigurationError(''),
+          ['modelFile'],
+          (n) =>
+            `${n('modelFile')} ${path} is truncated: it has ${size} bytes, its tensors need ${required} (${((100 * size) / required).toFixed(1)}% present; an interrupted download?)`,
+        );
       }
       const arch = typeof kv.get('general.architecture') === 'string' ? (kv.get('general.architecture') as string) : null;
       const ctx = arch === null ? undefined : kv.get(`${arch}.context_length`);
@@ -189,8 +245,14 @@ export function readGgufSummary(path: string): GgufSummary {
         fileBytes: size,
       };
     } catch (e) {
-      if (e instanceof EndOfFile) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} is truncated: the file (${size} bytes) ends inside its GGUF header (an interrupted download?)`);
-      if (e instanceof RangeError) throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} has a corrupt GGUF header (${e.message})`);
+      if (e instanceof EndOfFile)
+        throw naming(
+          new ConfigurationError(''),
+          ['modelFile'],
+          (n) => `${n('modelFile')} ${path} is truncated: the file (${size} bytes) ends inside its GGUF header (an interrupted download?)`,
+        );
+      if (e instanceof RangeError)
+        throw naming(new ConfigurationError(''), ['modelFile'], (n) => `${n('modelFile')} ${path} has a corrupt GGUF header (${e.message})`);
       throw e;
     }
   } finally {
@@ -204,7 +266,7 @@ export function modelFileIdentity(path: string): ModelFileIdentity {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(8 << 20);
-    for (let pos = 0; ; ) {
+    for (let pos = 0; ;) {
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) break;
       hash.update(buf.subarray(0, n));

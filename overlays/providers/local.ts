@@ -106,7 +106,21 @@ export function answerGrammarSchema(): Record<string, unknown> {
   return pickGrammarKeywords(json) as Record<string, unknown>;
 }
 
-const GRAMMAR_KEYWORDS = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'minLength', 'maxLength', 'minItems', 'maxItems', 'oneOf', 'description']);
+const GRAMMAR_KEYWORDS = new Set([
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'enum',
+  'const',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'oneOf',
+  'description',
+]);
 
 function pickGrammarKeywords(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(pickGrammarKeywords);
@@ -126,10 +140,7 @@ interface NlcChatWrapper {
 type NlcHistoryItem = { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] };
 interface NlcChat {
   readonly chatWrapper: NlcChatWrapper;
-  generateResponse(
-    history: NlcHistoryItem[],
-    o: Record<string, unknown>,
-  ): Promise<{ response: string; metadata: { stopReason: string } }>;
+  generateResponse(history: NlcHistoryItem[], o: Record<string, unknown>): Promise<{ response: string; metadata: { stopReason: string } }>;
 }
 interface NlcModel {
   readonly tokenizer: unknown;
@@ -161,7 +172,11 @@ interface Loaded {
 
 function toHistory(messages: readonly ChatMessage[]): NlcHistoryItem[] {
   const history: NlcHistoryItem[] = messages.map((m) =>
-    m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] },
+    m.role === 'system'
+      ? { type: 'system', text: m.content }
+      : m.role === 'user'
+        ? { type: 'user', text: m.content }
+        : { type: 'model', response: [m.content] },
   );
   // The model item to complete.
   history.push({ type: 'model', response: [] });
@@ -205,15 +220,18 @@ export class LocalLlamaTransport implements ChatTransport {
   constructor(options: LocalLlamaTransportOptions) {
     const positive = (v: number | undefined, param: string, fallback: number): number => {
       const n = v ?? fallback;
-      if (!(Number.isSafeInteger(n) && n >= 1)) throw naming(new ConfigurationError(''), [param], (k) => `${k(param)} must be a positive whole number, got ${v}`);
+      if (!(Number.isSafeInteger(n) && n >= 1))
+        throw naming(new ConfigurationError(''), [param], (k) => `${k(param)} must be a positive whole number, got ${v}`);
       return n;
     };
     this.contextSize = positive(options.contextSize, 'contextSize', DEFAULT_CONTEXT_SIZE);
     this.threads = positive(options.threads, 'threads', availableParallelism());
     this.seed = options.seed ?? 0;
-    if (!(Number.isSafeInteger(this.seed) && this.seed >= 0)) throw naming(new ConfigurationError(''), ['seed'], (n) => `${n('seed')} must be a non-negative whole number, got ${options.seed}`);
+    if (!(Number.isSafeInteger(this.seed) && this.seed >= 0))
+      throw naming(new ConfigurationError(''), ['seed'], (n) => `${n('seed')} must be a non-negative whole number, got ${options.seed}`);
     this.gpu = options.gpu ?? 'off';
-    if (this.gpu !== 'off' && this.gpu !== 'auto') throw naming(new ConfigurationError(''), ['gpu'], (n) => `${n('gpu')} must be off or auto, got ${String(options.gpu)}`);
+    if (this.gpu !== 'off' && this.gpu !== 'auto')
+      throw naming(new ConfigurationError(''), ['gpu'], (n) => `${n('gpu')} must be off or auto, got ${String(options.gpu)}`);
     this.onNotice = options.onNotice ?? (() => undefined);
 
     // The file first (a bad path is the likelier mistake), then the runtime: both before any date.
@@ -221,7 +239,8 @@ export class LocalLlamaTransport implements ChatTransport {
     const runtime = options.runtime === undefined ? locateRuntime() : options.runtime;
     if (runtime === null) throw new ConfigurationError(RUNTIME_INSTALL_HINT);
     this.runtime = runtime;
-    if (options.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.sha256)) throw new ConfigurationError(`sha256 must be 64 lowercase hex digits, got ${options.sha256}`);
+    if (options.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.sha256))
+      throw new ConfigurationError(`sha256 must be 64 lowercase hex digits, got ${options.sha256}`);
     this.file =
       options.sha256 !== undefined
         ? { path: options.modelFile, name: basename(options.modelFile), bytes: this.gguf.fileBytes, sha256: options.sha256 }
@@ -232,7 +251,9 @@ export class LocalLlamaTransport implements ChatTransport {
       this.onNotice(`${this.file.name} has no chat template (tokenizer.chat_template); using ChatML (<|im_start|>role … <|im_end|>)`);
     }
     if (this.gguf.trainedContext !== null && this.contextSize > this.gguf.trainedContext) {
-      this.onNotice(`--context-size ${this.contextSize} is more than the ${this.gguf.trainedContext} tokens ${this.file.name} was trained for; answers near the end of a long context may degrade`);
+      this.onNotice(
+        `--context-size ${this.contextSize} is more than the ${this.gguf.trainedContext} tokens ${this.file.name} was trained for; answers near the end of a long context may degrade`,
+      );
     }
     const label = options.label ?? this.file.name.replace(/\.gguf$/i, '');
     this.model = `${label} (${this.file.name}, ${this.file.bytes} bytes, sha256:${this.file.sha256}, node-llama-cpp ${this.runtime.version})`;
@@ -269,7 +290,9 @@ export class LocalLlamaTransport implements ChatTransport {
         maxThreads: this.threads,
       });
     } catch (e) {
-      throw new FatalProviderError(`the llama.cpp runtime (node-llama-cpp ${this.runtime.version}) has no usable binary for this machine (${(e as Error).message})${lastLogs()}; ${RUNTIME_INSTALL_HINT}`);
+      throw new FatalProviderError(
+        `the llama.cpp runtime (node-llama-cpp ${this.runtime.version}) has no usable binary for this machine (${(e as Error).message})${lastLogs()}; ${RUNTIME_INSTALL_HINT}`,
+      );
     }
     this.backend = llama.gpu === false ? 'cpu' : llama.gpu;
     let model: NlcModel;
@@ -278,7 +301,9 @@ export class LocalLlamaTransport implements ChatTransport {
     } catch (e) {
       await llama.dispose().catch(() => undefined);
       if (isOutOfMemory(e, mod)) {
-        throw new FatalProviderError(`out of memory loading ${this.file.name} (${mib(this.file.bytes)}): ${(e as Error).message}; use a smaller model or quantisation (e.g. Q4_K_M), or free memory`);
+        throw new FatalProviderError(
+          `out of memory loading ${this.file.name} (${mib(this.file.bytes)}): ${(e as Error).message}; use a smaller model or quantisation (e.g. Q4_K_M), or free memory`,
+        );
       }
       throw new FatalProviderError(`llama.cpp could not load ${this.file.name} (${(e as Error).message})${lastLogs()}`);
     }
@@ -289,16 +314,27 @@ export class LocalLlamaTransport implements ChatTransport {
       await model.dispose().catch(() => undefined);
       await llama.dispose().catch(() => undefined);
       if (isOutOfMemory(e, mod)) {
-        throw new FatalProviderError(`out of memory making a ${this.contextSize}-token context for ${this.file.name}: ${(e as Error).message}; try a smaller --context-size`);
+        throw new FatalProviderError(
+          `out of memory making a ${this.contextSize}-token context for ${this.file.name}: ${(e as Error).message}; try a smaller --context-size`,
+        );
       }
       throw new FatalProviderError(`llama.cpp could not make a ${this.contextSize}-token context for ${this.file.name} (${(e as Error).message})${lastLogs()}`);
     }
     let chatWrapper: NlcChatWrapper;
     try {
       chatWrapper =
-        this.template === 'chatml' ? new mod.ChatMLChatWrapper() : mod.resolveChatWrapper(model, { fallbackToOtherWrappersOnJinjaError: false, warningLogs: false });
+        this.template === 'chatml'
+          ? new mod.ChatMLChatWrapper()
+          : mod.resolveChatWrapper(model, { fallbackToOtherWrappersOnJinjaError: false, warningLogs: false });
       // Applied once to the shape every prompt has, so a broken template stops the run here, not per date.
-      chatWrapper.generateContextState({ chatHistory: toHistory([{ role: 'system', content: 's' }, { role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }, { role: 'user', content: 'u' }]) });
+      chatWrapper.generateContextState({
+        chatHistory: toHistory([
+          { role: 'system', content: 's' },
+          { role: 'user', content: 'u' },
+          { role: 'assistant', content: 'a' },
+          { role: 'user', content: 'u' },
+        ]),
+      });
     } catch (e) {
       await this.disposeAll(llama, model, context);
       throw new FatalProviderError(
@@ -309,7 +345,9 @@ export class LocalLlamaTransport implements ChatTransport {
     const chat = new mod.LlamaChat({ contextSequence: context.getSequence(), chatWrapper });
     const grammar = await llama.createGrammarForJsonSchema(this.grammarSchema);
     this.stats.loadMs = performance.now() - started;
-    this.onNotice(`loaded ${this.file.name} on ${this.backend} (${this.threads} threads, ${this.contextSize}-token context) in ${(this.stats.loadMs / 1000).toFixed(1)} s`);
+    this.onNotice(
+      `loaded ${this.file.name} on ${this.backend} (${this.threads} threads, ${this.contextSize}-token context) in ${(this.stats.loadMs / 1000).toFixed(1)} s`,
+    );
     return { llama, model, context, chat, grammar, runtimeError: (e) => isOutOfMemory(e, mod) };
   }
 
@@ -342,12 +380,17 @@ export class LocalLlamaTransport implements ChatTransport {
     try {
       promptTokens = l.chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(l.model.tokenizer).length;
     } catch (e) {
-      throw new FatalProviderError(`${where}: the chat template of ${this.file.name} cannot be applied to this conversation (${(e as Error).message.slice(0, 300)})`);
+      throw new FatalProviderError(
+        `${where}: the chat template of ${this.file.name} cannot be applied to this conversation (${(e as Error).message.slice(0, 300)})`,
+      );
     }
     // The reply needs room too; a prompt that leaves none is refused before any work, with the fix.
     if (promptTokens >= this.contextSize) {
       const want = Math.ceil((promptTokens + params.maxTokens) / 1024) * 1024;
-      const trained = this.gguf.trainedContext !== null && this.gguf.trainedContext < want ? ` (the model was trained for ${this.gguf.trainedContext} tokens: use a shorter source or a model with a longer context)` : '';
+      const trained =
+        this.gguf.trainedContext !== null && this.gguf.trainedContext < want
+          ? ` (the model was trained for ${this.gguf.trainedContext} tokens: use a shorter source or a model with a longer context)`
+          : '';
       throw new RequestFailedError(
         `${where}: the prompt is ${promptTokens} tokens, ${promptTokens - this.contextSize + 1} more than the ${this.contextSize}-token context leaves for a reply; rerun with --context-size ${want}${trained}`,
       );
@@ -370,7 +413,8 @@ export class LocalLlamaTransport implements ChatTransport {
     } catch (e) {
       this.stats.generateMs += performance.now() - g0;
       if (request.signal?.aborted) throw request.signal.reason ?? e; // Ctrl-C: the partial reply is dropped
-      if (l.runtimeError(e)) throw new FatalProviderError(`${where}: out of memory during generation (${(e as Error).message}); try a smaller --context-size or model`);
+      if (l.runtimeError(e))
+        throw new FatalProviderError(`${where}: out of memory during generation (${(e as Error).message}); try a smaller --context-size or model`);
       throw new RequestFailedError(`${where}: generation failed (${(e as Error).message.slice(0, 300)})`);
     }
     const g1 = performance.now();
@@ -422,6 +466,15 @@ export function localForecaster(o: LocalForecasterOptions): LlmForecaster {
     return new LlmForecaster(none, { format: o.format, params, labelOrder: o.labelOrder, modelCutoff: cutoff });
   }
   const live = new LocalLlamaTransport({ ...o, label });
-  const params = { ...defaultChatParams(live.model, o.format), jsonMode: o.format === 'json' && o.jsonMode, ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}) };
-  return new LlmForecaster(new RecordingTransport(live, new ResponseCache(o.cacheDir, true)), { format: o.format, params, labelOrder: o.labelOrder, modelCutoff: cutoff });
+  const params = {
+    ...defaultChatParams(live.model, o.format),
+    jsonMode: o.format === 'json' && o.jsonMode,
+    ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
+  };
+  return new LlmForecaster(new RecordingTransport(live, new ResponseCache(o.cacheDir, true)), {
+    format: o.format,
+    params,
+    labelOrder: o.labelOrder,
+    modelCutoff: cutoff,
+  });
 }

@@ -45,7 +45,14 @@ export class MomentumForecaster implements Forecaster {
     const hash = contentHash(s);
     const r = s.return6m ?? s.return3m;
     if (r === null) {
-      return { answer: null, failure: `momentum: less than 3 months of ${s.index} history before ${s.asOf}`, promptHash: hash, usage: { ...NO_USAGE }, latencyMs: 0, cached: false };
+      return {
+        answer: null,
+        failure: `momentum: less than 3 months of ${s.index} history before ${s.asOf}`,
+        promptHash: hash,
+        usage: { ...NO_USAGE },
+        latencyMs: 0,
+        cached: false,
+      };
     }
     let label: Label = labelForHalfYearReturn(r);
     let score = LABEL_SCORES[label];
@@ -89,8 +96,10 @@ function latestValue(s: MacroSeriesView | undefined): { date: string; value: num
 function yieldCurveRule(s: MacroSeriesView | undefined): RuleResult {
   const v = latestValue(s);
   if (!v) return { factor: 'yield curve', signal: 0, finding: 'yield curve: no released 10y−2y spread' };
-  if (v.value < 0) return { factor: 'yield curve', signal: -1, finding: `yield curve inverted (10y−2y ${v.value.toFixed(2)} pp on ${v.date}), which has preceded recessions` };
-  if (v.value > 1) return { factor: 'yield curve', signal: 1, finding: `yield curve steep (10y−2y ${v.value.toFixed(2)} pp on ${v.date}), typical of expansions` };
+  if (v.value < 0)
+    return { factor: 'yield curve', signal: -1, finding: `yield curve inverted (10y−2y ${v.value.toFixed(2)} pp on ${v.date}), which has preceded recessions` };
+  if (v.value > 1)
+    return { factor: 'yield curve', signal: 1, finding: `yield curve steep (10y−2y ${v.value.toFixed(2)} pp on ${v.date}), typical of expansions` };
   return { factor: 'yield curve', signal: 0, finding: `yield curve flat-to-normal (10y−2y ${v.value.toFixed(2)} pp on ${v.date})` };
 }
 
@@ -103,7 +112,11 @@ function unemploymentRule(s: MacroSeriesView | undefined): RuleResult {
   const sixAgo = obs[obs.length - 7];
   const month = last.date.slice(0, 7);
   if (last.value - low >= 0.5) {
-    return { factor: 'unemployment', signal: -1, finding: `unemployment rising: ${last.value}% in ${month}, ${(last.value - low).toFixed(1)} pp above its 12-month low` };
+    return {
+      factor: 'unemployment',
+      signal: -1,
+      finding: `unemployment rising: ${last.value}% in ${month}, ${(last.value - low).toFixed(1)} pp above its 12-month low`,
+    };
   }
   if (sixAgo.value - last.value >= 0.2) {
     return { factor: 'unemployment', signal: 1, finding: `unemployment falling: ${last.value}% in ${month} from ${sixAgo.value}% six months earlier` };

@@ -20,7 +20,15 @@ import { DEFAULT_BASE_URL, normalizeBaseUrl } from './endpoint.ts';
 import { ConcurrencyLimit } from './limit.ts';
 import { redactor, type Redact } from './redact.ts';
 import { DEFAULT_RETRY, backoffDelayMs, isFatalStatus, isRetryableStatus, retryAfterMs, sleep, type RetryPolicy } from './retry.ts';
-import { ConfigurationError, FatalProviderError, RequestFailedError, type ChatReply, type ChatRequest, type ChatTransport, type TokenUsage } from './transport.ts';
+import {
+  ConfigurationError,
+  FatalProviderError,
+  RequestFailedError,
+  type ChatReply,
+  type ChatRequest,
+  type ChatTransport,
+  type TokenUsage,
+} from './transport.ts';
 
 /** Default cap on a reply body: a forecast answer is a few kilobytes (max_tokens 2048). */
 export const DEFAULT_MAX_REPLY_BYTES = 1_048_576;
@@ -67,7 +75,12 @@ function describeError(e: unknown, redact: Redact): { retry: boolean; fatal: boo
   if (tooLarge) return { retry: false, fatal: false, reason: tooLarge.message, waitMs: null };
   if (e instanceof APIConnectionError) {
     // Includes APIConnectionTimeoutError: a timed-out attempt is worth another try.
-    return { retry: true, fatal: false, reason: e instanceof APIConnectionTimeoutError ? 'timeout' : `connection error (${redact(e.message).slice(0, 300)})`, waitMs: null };
+    return {
+      retry: true,
+      fatal: false,
+      reason: e instanceof APIConnectionTimeoutError ? 'timeout' : `connection error (${redact(e.message).slice(0, 300)})`,
+      waitMs: null,
+    };
   }
   if (e instanceof APIError && typeof e.status === 'number') {
     const detail = `HTTP ${e.status}${e.message ? `: ${redact(e.message).slice(0, 300)}` : ''}`;
@@ -132,7 +145,8 @@ export class OpenAITransport implements ChatTransport {
       throw new FatalProviderError('the openai provider needs an API key: set OPENAI_API_KEY in the environment (it is never read from flags or files)');
     }
     const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
-    if (!(Number.isSafeInteger(maxReplyBytes) && maxReplyBytes >= 1)) throw new ConfigurationError(`the reply cap must be a positive whole number of bytes, got ${maxReplyBytes}`);
+    if (!(Number.isSafeInteger(maxReplyBytes) && maxReplyBytes >= 1))
+      throw new ConfigurationError(`the reply cap must be a positive whole number of bytes, got ${maxReplyBytes}`);
     this.maxReplyBytes = maxReplyBytes;
     this.redact = redactor([apiKey]);
     this.client = new OpenAI({
@@ -185,7 +199,8 @@ export class OpenAITransport implements ChatTransport {
     }
     const problems: string[] = [];
     const u = (typeof c.usage === 'object' && c.usage !== null ? c.usage : {}) as { prompt_tokens?: unknown; completion_tokens?: unknown };
-    if (c.usage !== undefined && c.usage !== null && (typeof c.usage !== 'object' || Array.isArray(c.usage))) problems.push(`usage is ${excerpt(JSON.stringify(c.usage) ?? '', r, 60)}, not an object`);
+    if (c.usage !== undefined && c.usage !== null && (typeof c.usage !== 'object' || Array.isArray(c.usage)))
+      problems.push(`usage is ${excerpt(JSON.stringify(c.usage) ?? '', r, 60)}, not an object`);
     const usage: TokenUsage = {
       promptTokens: tokenCount(u.prompt_tokens, 'prompt_tokens', problems, r),
       completionTokens: tokenCount(u.completion_tokens, 'completion_tokens', problems, r),
@@ -194,7 +209,9 @@ export class OpenAITransport implements ChatTransport {
       text: r(text),
       usage,
       cached: false,
-      ...(problems.length > 0 ? { usageProblem: r(`malformed token counts from the endpoint (${problems.join('; ')}): counted as 0, cost unknown; the answer is kept`) } : {}),
+      ...(problems.length > 0
+        ? { usageProblem: r(`malformed token counts from the endpoint (${problems.join('; ')}): counted as 0, cost unknown; the answer is kept`) }
+        : {}),
     };
   }
 

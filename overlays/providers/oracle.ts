@@ -55,7 +55,12 @@ export class OracleForecaster implements Forecaster {
     // The exit is the last close before the horizon end; a series that stops more than a week earlier
     // would silently shorten the horizon, so that is a failure instead.
     if (entry < 0 || exit <= entry || lastDate < addDays(horizonEnd, -7)) {
-      return { answer: null, failure: `oracle: ${this.index.name} has no realised data from ${input.date} to ${horizonEnd} (series ${dates[0]} … ${lastDate})`, ...base, latencyMs: 0 };
+      return {
+        answer: null,
+        failure: `oracle: ${this.index.name} has no realised data from ${input.date} to ${horizonEnd} (series ${dates[0]} … ${lastDate})`,
+        ...base,
+        latencyMs: 0,
+      };
     }
     const realised = close[exit] / close[entry] - 1;
     const truth = labelForHalfYearReturn(realised);

@@ -103,7 +103,7 @@ function oneLine(text: string, maxChars: number): string {
 }
 
 function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${s}`;
 }
 
@@ -152,7 +152,9 @@ export class ScoringContexts {
     const p = this.prices;
     const view = visibleBefore(p, date);
     if (view.rows === 0) {
-      throw new Error(`no price row before ${date}: the prices start ${p.dates[0] ?? 'never'}; score dates after that (the 12-month statistics want a year of history)`);
+      throw new Error(
+        `no price row before ${date}: the prices start ${p.dates[0] ?? 'never'}; score dates after that (the 12-month statistics want a year of history)`,
+      );
     }
     const lastRow = view.date(view.rows - 1);
     if (lastRow < addDays(date, -MAX_STALE_DAYS)) {
@@ -180,7 +182,9 @@ export class ScoringContexts {
       lines.push('');
       if (news.length === 0) lines.push(`News about ${stats.ticker} from ${since} to before ${date}: none in this window.`);
       else {
-        lines.push(`News about ${stats.ticker} from ${since} to before ${date} (${news.length} items${news.length === this.maxItems ? `, the newest ${this.maxItems}` : ''}, oldest first):`);
+        lines.push(
+          `News about ${stats.ticker} from ${since} to before ${date} (${news.length} items${news.length === this.maxItems ? `, the newest ${this.maxItems}` : ''}, oldest first):`,
+        );
         for (const i of news) lines.push(`- ${i.date}${i.source ? ` [${i.source}]` : ''} ${oneLine(i.text, this.maxChars)}`);
       }
       if (macroText !== null) lines.push('', 'US macro picture:', macroText);
@@ -208,12 +212,23 @@ export class ScoringContexts {
  * the oracle asks for later rows, which contexts never read). Late listings keep `available` 0 before
  * their first bar (never forward-filled).
  */
-export function universeClosePrices(u: Universe, dates: readonly string[], options: { through?: string; historyDays?: number; tickers?: string[] } = {}): ClosePrices {
+export function universeClosePrices(
+  u: Universe,
+  dates: readonly string[],
+  options: { through?: string; historyDays?: number; tickers?: string[] } = {},
+): ClosePrices {
   if (dates.length === 0) throw new Error('no scoring dates');
   const first = dates[0];
   const last = dates[dates.length - 1];
   const start = addDays(first, -(options.historyDays ?? 550));
   const end = options.through !== undefined && options.through > last ? options.through : last;
   const uf = buildUniverseFrame(u, { start, end, tickers: options.tickers, indicators: [], requireFullHistory: false });
-  return { dates: uf.frame.dates, tickers: uf.frame.tickers, close: uf.frame.close, available: uf.available, periodsPerYear: uf.periodsPerYear, ...(u.sectorOf ? { sectorOf: u.sectorOf } : {}) };
+  return {
+    dates: uf.frame.dates,
+    tickers: uf.frame.tickers,
+    close: uf.frame.close,
+    available: uf.available,
+    periodsPerYear: uf.periodsPerYear,
+    ...(u.sectorOf ? { sectorOf: u.sectorOf } : {}),
+  };
 }

@@ -57,7 +57,11 @@ export class MomentumScorer implements AssetScorer {
     const h = sha256Hex(`${hash}:${context.ticker}`);
     const a = answers.get(context.ticker);
     if (!a) {
-      return outcome(null, h, `momentum: ${context.ticker} lacks the 6-month return or the 3-month volatility the rule ranks by (not enough history before ${context.date})`);
+      return outcome(
+        null,
+        h,
+        `momentum: ${context.ticker} lacks the 6-month return or the 3-month volatility the rule ranks by (not enough history before ${context.date})`,
+      );
     }
     return outcome(a, h);
   }
@@ -174,9 +178,15 @@ export class OracleScorer implements AssetScorer {
     const { date, ticker, universe } = input.context;
     const w = this.windows.get(date);
     const hash = contentHash({ scorer: this.model, date, ticker, window: w ? [this.prices.dates[w.entryRow], this.prices.dates[w.exitRow]] : null });
-    if (!w) return outcome(null, hash, `oracle: no realised prices after ${date} to peek at (the prices end ${this.prices.dates[this.prices.dates.length - 1]})`);
+    if (!w)
+      return outcome(null, hash, `oracle: no realised prices after ${date} to peek at (the prices end ${this.prices.dates[this.prices.dates.length - 1]})`);
     const a = this.answersFor(date, universe, w).get(ticker);
-    if (!a) return outcome(null, hash, `oracle: ${ticker} has no realised return or volatility over ${this.prices.dates[w.entryRow]} to ${this.prices.dates[w.exitRow]}`);
+    if (!a)
+      return outcome(
+        null,
+        hash,
+        `oracle: ${ticker} has no realised return or volatility over ${this.prices.dates[w.entryRow]} to ${this.prices.dates[w.exitRow]}`,
+      );
     return outcome(a, hash);
   }
 }

@@ -68,7 +68,7 @@ export function percentileRanks(xs: readonly (number | null)[]): (number | null)
   idx.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const out: (number | null)[] = xs.map(() => null);
   const n = idx.length;
-  for (let a = 0; a < n; ) {
+  for (let a = 0; a < n;) {
     let b = a;
     while (b + 1 < n && idx[b + 1][0] === idx[a][0]) b++;
     const rank = n === 1 ? 0.5 : (a + b) / 2 / (n - 1);

@@ -21,7 +21,7 @@ export type PersonaName = (typeof PERSONA_NAMES)[number];
 /** What each persona attends to (in this project's words). */
 export const PERSONA_PROMPTS: Readonly<Record<PersonaName, string>> = {
   analyst:
-    'You are an equity research analyst. Weigh all the evidence you are given evenly: the asset\'s price ' +
+    "You are an equity research analyst. Weigh all the evidence you are given evenly: the asset's price " +
     'history, its recent news and the macroeconomic backdrop, and judge how attractive it is to hold over ' +
     'the next month.',
   value:
@@ -48,7 +48,10 @@ export function isPersona(name: string): name is PersonaName {
 
 /** Parses a `--personas` list (comma-separated, distinct, known); throws naming the bad entry. */
 export function parsePersonas(text: string): PersonaName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.length === 0) throw new ParameterError(['personas'], (n) => `${n('personas')}: expected a comma list of ${PERSONA_NAMES.join(', ')}`);
   const seen = new Set<string>();
   for (const n of names) {

@@ -167,7 +167,10 @@ export class ScoreBook {
         momentum,
         sentiment,
         risk,
-        confidence: aggregate(rs.map((r) => r.confidence ?? 0), 'mean'),
+        confidence: aggregate(
+          rs.map((r) => r.confidence ?? 0),
+          'mean',
+        ),
         personas: rs.map((r) => r.persona),
         promptHashes: rs.map((r) => r.promptHash),
         ...(rs[0].modelCutoff !== undefined ? { modelCutoff: rs[0].modelCutoff?.month ?? null } : {}),

@@ -103,9 +103,7 @@ export function scoreRecord(job: ScoreJob, context: AssetContext, scorer: AssetS
  */
 export function scoreRecordOrFailure(record: ScoreRecord, outcome: ScoreOutcome): ScoreRecord {
   const checked = ScoreRecordSchema.safeParse(record);
-  const problems = checked.success
-    ? scoreRecordProblems(checked.data)
-    : fieldProblems(checked.error);
+  const problems = checked.success ? scoreRecordProblems(checked.data) : fieldProblems(checked.error);
   if (checked.success && problems.length === 0) return checked.data;
   const failed: ScoreRecord = {
     ...record,
@@ -147,7 +145,11 @@ function checkPersonas(personas: readonly string[], scorer: AssetScorer): void {
   if (!scorer.personas) return;
   const unsupported = personas.filter((p) => !scorer.personas!.includes(p));
   if (unsupported.length > 0) {
-    throw new ParameterError(['personas'], (n) => `the ${scorer.provider} scorer has no personas (it scores as ${scorer.personas!.join(', ')}); drop ${unsupported.join(', ')} from ${n('personas')}`);
+    throw new ParameterError(
+      ['personas'],
+      (n) =>
+        `the ${scorer.provider} scorer has no personas (it scores as ${scorer.personas!.join(', ')}); drop ${unsupported.join(', ')} from ${n('personas')}`,
+    );
   }
 }
 
@@ -245,7 +247,9 @@ async function runLocked(options: ScoringRunOptions): Promise<ScoringRunSummary>
  * Scores in memory, no file (strategies' in-process stand-ins, tests, benchmarks): the records a run would
  * write, in file order. Fatal errors reject.
  */
-export async function collectScores(options: Pick<ScoringRunOptions, 'dates' | 'tickers' | 'personas' | 'contexts' | 'scorer'> & { concurrency?: number }): Promise<ScoreRecord[]> {
+export async function collectScores(
+  options: Pick<ScoringRunOptions, 'dates' | 'tickers' | 'personas' | 'contexts' | 'scorer'> & { concurrency?: number },
+): Promise<ScoreRecord[]> {
   checkPersonas(options.personas ?? ['analyst'], options.scorer);
   const { jobs } = planScoring(options);
   return mapConcurrently(jobs, options.concurrency ?? 4, async ({ job, context }) => {
@@ -258,13 +262,21 @@ export async function collectScores(options: Pick<ScoringRunOptions, 'dates' | '
  * Persona-aggregated scores per scoring date, as ScoreBook gives them (latest success per key; failures
  * ignored; mean or median over personas): date → ticker → AssetScore, dates ascending.
  */
-export function aggregateRecords(records: readonly ScoreRecord[], aggregation: ScoreAggregation = 'mean', personas?: readonly string[]): Map<string, Map<string, AssetScore>> {
+export function aggregateRecords(
+  records: readonly ScoreRecord[],
+  aggregation: ScoreAggregation = 'mean',
+  personas?: readonly string[],
+): Map<string, Map<string, AssetScore>> {
   const book = new ScoreBook(records, aggregation, personas);
   return new Map(book.dates.map((d) => [d, book.at(d)]));
 }
 
 /** Composite per date and ticker (the input of src/metrics/score-quality.ts). */
-export function compositePanel(records: readonly ScoreRecord[], aggregation: ScoreAggregation = 'mean', personas?: readonly string[]): Map<string, Map<string, number>> {
+export function compositePanel(
+  records: readonly ScoreRecord[],
+  aggregation: ScoreAggregation = 'mean',
+  personas?: readonly string[],
+): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   for (const [d, day] of aggregateRecords(records, aggregation, personas)) out.set(d, new Map([...day].map(([t, s]) => [t, s.composite])));
   return out;

@@ -31,7 +31,8 @@ export function scoreRecordProblems(r: ScoreRecord): string[] {
   if (r.failure !== undefined) {
     if (scores.some((s) => s !== null) || r.composite !== null) problems.push('composite: a failure record must have every score and the composite null');
   } else {
-    if (scores.some((s) => s === null) || r.composite === null) problems.push('composite: a record without `failure` needs fundamentals, momentum, sentiment, risk and composite');
+    if (scores.some((s) => s === null) || r.composite === null)
+      problems.push('composite: a record without `failure` needs fundamentals, momentum, sentiment, risk and composite');
     else {
       const expected = compositeScore({ fundamentals: r.fundamentals!, momentum: r.momentum!, sentiment: r.sentiment!, risk: r.risk! });
       if (Math.abs(expected - r.composite!) > 1e-9) problems.push(`composite: expected 0.30F + 0.25M + 0.25S + 0.20(10 − R) = ${expected}, got ${r.composite}`);
@@ -81,7 +82,8 @@ const SCORES: JsonlFormat<ScoreRecord, ScoreKey> = {
   validate: checkScoreRecord,
   identity: scoreKey,
   isFailure: (r) => r.failure !== undefined,
-  duplicateProblem: (r) => `${r.date} ${r.ticker} (persona ${r.persona}) already has a successful record; a scores file holds one score per date, ticker and persona`,
+  duplicateProblem: (r) =>
+    `${r.date} ${r.ticker} (persona ${r.persona}) already has a successful record; a scores file holds one score per date, ticker and persona`,
   sortKey: (r) => r,
   lineSortKey: lineKey,
   compareKeys,

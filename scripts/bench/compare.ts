@@ -18,12 +18,16 @@ const runs = Number(process.env.BENCH_RUNS ?? 1);
 /** Wall seconds and peak RSS (MiB) of one `marginlab compare` child process. */
 function compareOnce(out: string): { seconds: number; peakMiB: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', join(ROOT, 'scripts', 'bench', 'peak-rss.cjs'), join(ROOT, 'bin', 'marginlab.js'), 'compare', '--out', out], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--require', join(ROOT, 'scripts', 'bench', 'peak-rss.cjs'), join(ROOT, 'bin', 'marginlab.js'), 'compare', '--out', out],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`bench:compare: marginlab compare exited ${r.status}: ${r.stderr.split('\n').slice(-5).join('\n')}`);
   const m = /PEAK_RSS_KB=(\d+)/.exec(r.stderr);
@@ -46,5 +50,19 @@ for (let k = 0; k < runs; k++) {
   }
 }
 const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
-emit(summarize('compare.default', 's', first, { what: 'npx marginlab compare, every default, fresh folder', target: '<= 240 s', meetsTarget: med(first) <= 240, peakRssMiB: peak }));
-emit(summarize('compare.rerun', 's', again, { what: 'the same command again, trained agents reused', target: '<= 30 s', meetsTarget: med(again) <= 30, peakRssMiB: peak }));
+emit(
+  summarize('compare.default', 's', first, {
+    what: 'npx marginlab compare, every default, fresh folder',
+    target: '<= 240 s',
+    meetsTarget: med(first) <= 240,
+    peakRssMiB: peak,
+  }),
+);
+emit(
+  summarize('compare.rerun', 's', again, {
+    what: 'the same command again, trained agents reused',
+    target: '<= 30 s',
+    meetsTarget: med(again) <= 30,
+    peakRssMiB: peak,
+  }),
+);

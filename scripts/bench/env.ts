@@ -67,10 +67,27 @@ function vector(numEnvs: number): number {
 
 single(); // warm-up (JIT)
 const s = Array.from({ length: runs }, single);
-emit(summarize('env.single', 'steps/s', s, { assets: N, preset: 'paper', period: '2009-01-01..2018-12-31', days: frame.dates.length, peakRssMiB: peakRssMiB(), originalPython: 240, speedupVsOriginal: Math.round(s.sort((a, b) => a - b)[s.length >> 1] / 240) }));
+emit(
+  summarize('env.single', 'steps/s', s, {
+    assets: N,
+    preset: 'paper',
+    period: '2009-01-01..2018-12-31',
+    days: frame.dates.length,
+    peakRssMiB: peakRssMiB(),
+    originalPython: 240,
+    speedupVsOriginal: Math.round(s.sort((a, b) => a - b)[s.length >> 1] / 240),
+  }),
+);
 single(true);
 const reuse = Array.from({ length: runs }, () => single(true));
-emit(summarize('env.single.reuse', 'steps/s', reuse, { assets: N, preset: 'paper', reuseObservation: true, note: 'same as env.single, with one observation buffer overwritten by each step instead of a fresh one' }));
+emit(
+  summarize('env.single.reuse', 'steps/s', reuse, {
+    assets: N,
+    preset: 'paper',
+    reuseObservation: true,
+    note: 'same as env.single, with one observation buffer overwritten by each step instead of a fresh one',
+  }),
+);
 vector(16);
 const v = Array.from({ length: runs }, () => vector(16));
 emit(summarize('env.vector16', 'steps/s', v, { numEnvs: 16, assets: N, preset: 'paper', peakRssMiB: peakRssMiB() }));

@@ -26,7 +26,10 @@ if (runs !== undefined && !(Number.isInteger(Number(runs)) && Number(runs) >= 1)
   process.exit(2);
 }
 const onlyText = flag('only');
-const only = onlyText?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = onlyText
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const unknown = only?.filter((s) => !(ALL as readonly string[]).includes(s)) ?? [];
 if (unknown.length) {
   console.error(`bench: --only: unknown benchmark ${unknown.join(', ')}; expected some of ${ALL.join(', ')}`);

@@ -28,4 +28,14 @@ for (let r = 0; r < runs; r++) {
   decisions = res.decisions.length;
   days = res.rows.length;
 }
-emit(summarize('portfolio.backtest', 's', seconds, { strategy: 'mvo max-sharpe ledoit-wolf 252d monthly', universe: 'dow30 (27)', decisions, days, target: '<= 1 s', meetsTarget: [...seconds].sort((a, b) => a - b)[seconds.length >> 1] <= 1, peakRssMiB: peakRssMiB() }));
+emit(
+  summarize('portfolio.backtest', 's', seconds, {
+    strategy: 'mvo max-sharpe ledoit-wolf 252d monthly',
+    universe: 'dow30 (27)',
+    decisions,
+    days,
+    target: '<= 1 s',
+    meetsTarget: [...seconds].sort((a, b) => a - b)[seconds.length >> 1] <= 1,
+    peakRssMiB: peakRssMiB(),
+  }),
+);

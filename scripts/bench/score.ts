@@ -46,7 +46,15 @@ const arg = (name: string) => {
 const RUNS = Math.max(5, Number(arg('--runs') ?? 7));
 const only = arg('--only') ?? null;
 
-const ANSWER = JSON.stringify({ fundamentals: 6, momentum: 7, sentiment: 5, risk: 4, reasoning: 'Recorded reasoning: steady trend, mixed news, moderate volatility.', confidence: 0.6, keyFactors: ['trend', 'news'] });
+const ANSWER = JSON.stringify({
+  fundamentals: 6,
+  momentum: 7,
+  sentiment: 5,
+  risk: 4,
+  reasoning: 'Recorded reasoning: steady trend, mixed news, moderate volatility.',
+  confidence: 0.6,
+  keyFactors: ['trend', 'news'],
+});
 
 // Child mode: the loopback server answering every request with a valid score (its own process, so its
 // work does not share the client's event loop).
@@ -99,7 +107,16 @@ if (process.argv.includes('--serve')) {
       // The cache a live run would have written, in one write (a live run fsyncs each entry).
       const lines = jobs.map(({ job, context }) => {
         const messages = buildScoreMessages(context, job.persona);
-        return JSON.stringify({ key: cacheKey('openai', params, messages), provider: 'openai', model: params.model, promptHash: promptHash(messages), text: ANSWER, usage: { promptTokens: 1500, completionTokens: 80 }, latencyMs: 900.5, createdAt: '2024-01-01T00:00:00.000Z' });
+        return JSON.stringify({
+          key: cacheKey('openai', params, messages),
+          provider: 'openai',
+          model: params.model,
+          promptHash: promptHash(messages),
+          text: ANSWER,
+          usage: { promptTokens: 1500, completionTokens: 80 },
+          latencyMs: 900.5,
+          createdAt: '2024-01-01T00:00:00.000Z',
+        });
       });
       writeFileSync(join(dir, CACHE_FILE), `${lines.join('\n')}\n`);
       const promptChars = median(jobs.map(({ job, context }) => buildScoreMessages(context, job.persona).reduce((s, m) => s + m.content.length, 0)));
@@ -179,7 +196,17 @@ if (process.argv.includes('--serve')) {
         cpus.push(t.cpuMs);
       }
       const r3 = (x: number) => Math.round(x * 1000) / 1000;
-      emit(summarize('score.client', 'ms/request', overheads, { concurrency, requests, latencyMs: LATENCY_MS, scoresPerSecond: Math.round(median(rates)), ideal: concurrency / (LATENCY_MS / 1000), clientCpuMs: r3(median(cpus)), target: '< 1 ms' }));
+      emit(
+        summarize('score.client', 'ms/request', overheads, {
+          concurrency,
+          requests,
+          latencyMs: LATENCY_MS,
+          scoresPerSecond: Math.round(median(rates)),
+          ideal: concurrency / (LATENCY_MS / 1000),
+          clientCpuMs: r3(median(cpus)),
+          target: '< 1 ms',
+        }),
+      );
     } finally {
       child.kill('SIGTERM');
     }

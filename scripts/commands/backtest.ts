@@ -12,14 +12,14 @@ export function registerBacktestCommand(program: Command): void {
   const cmd = program
     .command('backtest')
     .description(
-      'trade one portfolio strategy (mean-variance, min-variance, FinRL\'s MVO, equal weight, buy-and-hold, inverse volatility, risk parity, HRP, momentum) ' +
+      "trade one portfolio strategy (mean-variance, min-variance, FinRL's MVO, equal weight, buy-and-hold, inverse volatility, risk parity, HRP, momentum) " +
         'through the margin account over a trade period; writes weights.csv, account.csv, metrics.json and report.html',
     );
   addSchemaOptions(cmd, BacktestSchema, { skip: ['sectors'] });
   cmd
     .option('--sectors <json>', 'sector or group limits as JSON, e.g. \'[{"name":"Information Technology","upper":0.3}]\'')
-    .option('--prices <file>', 'a long-format OHLCV CSV of your own instead of the universe\'s bundled file (same as --universe FILE)')
-    .option('--ratio-schedule <file>', 'trade under a ratio schedule (JSON, e.g. an overlay\'s from compare): the books follow its long share')
+    .option('--prices <file>', "a long-format OHLCV CSV of your own instead of the universe's bundled file (same as --universe FILE)")
+    .option('--ratio-schedule <file>', "trade under a ratio schedule (JSON, e.g. an overlay's from compare): the books follow its long share")
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -57,7 +57,9 @@ export function registerBacktestCommand(program: Command): void {
         }
         const events = schedule.reallocations.length + schedule.targets.length;
         if (events > 0 && eventsInRange(schedule, trade.start, trade.end) === 0) {
-          throw new UserError(`--ratio-schedule ${o.ratioSchedule}: none of its ${events} event(s) is dated inside the trade period ${trade.start} … ${trade.end}: it would do nothing`);
+          throw new UserError(
+            `--ratio-schedule ${o.ratioSchedule}: none of its ${events} event(s) is dated inside the trade period ${trade.start} … ${trade.end}: it would do nothing`,
+          );
         }
       }
       checkBundledData(); // the backtest reads the bundled data (prices, VIX, benchmark): refuse a corrupted bundle, naming the file
@@ -75,11 +77,18 @@ export function registerBacktestCommand(program: Command): void {
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       console.log(`${res.description}`);
       console.log(`universe ${res.universe}, ${res.rows[0].date} … ${res.rows[res.rows.length - 1].date}, ${res.decisions.length} decision(s)`);
-      console.log(`  return ${pct(m.cumulativeReturns)}  annual ${pct(m.annualReturn)}  vol ${pct(m.annualVolatility)}  Sharpe ${m.sharpeRatio.toFixed(3)}  max drawdown ${pct(m.maxDrawdown)}  turnover ${m.annualTurnover?.toFixed(2) ?? 'n/a'}/yr  fees $${Math.round(m.costs).toLocaleString('en-US')}`);
+      console.log(
+        `  return ${pct(m.cumulativeReturns)}  annual ${pct(m.annualReturn)}  vol ${pct(m.annualVolatility)}  Sharpe ${m.sharpeRatio.toFixed(3)}  max drawdown ${pct(m.maxDrawdown)}  turnover ${m.annualTurnover?.toFixed(2) ?? 'n/a'}/yr  fees $${Math.round(m.costs).toLocaleString('en-US')}`,
+      );
       console.log(`  ${res.benchmark.name}: return ${pct(res.benchmark.metrics.cumulativeReturns)}  Sharpe ${res.benchmark.metrics.sharpeRatio.toFixed(3)}`);
       for (const n of res.notes) console.log(`note: ${n}`);
       // Events of the schedule that never act in the trade period (ignored, never firing, overridden).
-      if (schedule) for (const w of schedulePeriodCheck(schedule, res.rows.map((r) => r.date)).warnings) console.error(`warning: --ratio-schedule ${o.ratioSchedule}: ${w}`);
+      if (schedule)
+        for (const w of schedulePeriodCheck(
+          schedule,
+          res.rows.map((r) => r.date),
+        ).warnings)
+          console.error(`warning: --ratio-schedule ${o.ratioSchedule}: ${w}`);
       console.log(`run folder: ${res.out} (weights.csv, account.csv, metrics.json, report.html) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
 }

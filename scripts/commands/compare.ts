@@ -47,7 +47,8 @@ export function registerCompareCommand(program: Command): void {
     )
     .action(async (o: Record<string, unknown>, c: Command) => {
       const cfg = parseSchemaOptions(CompareSchema, o, c, {}, undefined, COMPARE_FLAGS);
-      const explicit = (key: 'bootstrapResamples' | 'bootstrapSeed' | 'blockLength') => givenOnCli(c, { flag: key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`) });
+      const explicit = (key: 'bootstrapResamples' | 'bootstrapSeed' | 'blockLength') =>
+        givenOnCli(c, { flag: key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`) });
       const t0 = Date.now();
       const res = await withFlags(async () => {
         for (const { path } of signalArms(cfg.signals, cfg.overlays)) if (!existsSync(path)) throw new UserError(`--signals: no such file ${path}`);
@@ -61,14 +62,20 @@ export function registerCompareCommand(program: Command): void {
           : await withInterrupt('finishing the current training update and writing a checkpoint', (signal) => runCompare(cfg, { signal }));
       }, COMPARE_FLAGS);
       console.log(res.table);
-      console.log('\ncomparisons (ΔSharpe, 95% interval: paired t over seeds, or a day block bootstrap where both arms are one path; Holm within each family):');
+      console.log(
+        '\ncomparisons (ΔSharpe, 95% interval: paired t over seeds, or a day block bootstrap where both arms are one path; Holm within each family):',
+      );
       for (const x of res.stats.comparisons) {
         const ci = Number.isFinite(x.ci[0]) ? `[${x.ci[0].toFixed(3)}, ${x.ci[1].toFixed(3)}]` : '[n/a]';
-        console.log(`  ${`${x.arm} vs ${x.base}`.padEnd(58)} ΔSharpe ${x.meanDiff >= 0 ? '+' : ''}${x.meanDiff.toFixed(3)} ${ci.padEnd(18)} Holm p ${x.pHolm.toFixed(3)}  P(arm > base) ${x.improvement.estimate.toFixed(2)}`);
+        console.log(
+          `  ${`${x.arm} vs ${x.base}`.padEnd(58)} ΔSharpe ${x.meanDiff >= 0 ? '+' : ''}${x.meanDiff.toFixed(3)} ${ci.padEnd(18)} Holm p ${x.pHolm.toFixed(3)}  P(arm > base) ${x.improvement.estimate.toFixed(2)}`,
+        );
       }
       console.log('\nin words (Holm-adjusted within each family):');
       for (const x of res.stats.comparisons) console.log(`  - ${x.sentence}`);
       for (const w of res.warnings) console.log(`warning: ${w}`);
-      console.log(`run folder: ${res.out} (report.html, table.md, results.json, episodes/, forecasts/, schedules/) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      console.log(
+        `run folder: ${res.out} (report.html, table.md, results.json, episodes/, forecasts/, schedules/) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      );
     });
 }

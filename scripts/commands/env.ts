@@ -20,7 +20,10 @@ export const RolloutSchema = z
     start: z.string().default('2019-01-01').describe('first trading day (YYYY-MM-DD)'),
     end: z.string().default('2019-12-31').describe('last trading day (YYYY-MM-DD)'),
     seed: z.number().int().default(0).describe('seed of the random policy'),
-    preset: z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).default('paper').describe('env preset'),
+    preset: z
+      .enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]])
+      .default('paper')
+      .describe('env preset'),
     hmax: z.number().int().min(1).optional().describe('max shares per stock per day (default 100)'),
     longShare: z.number().min(0.01).max(0.99).optional().describe('initial long share of equity in (0, 1) (default 0.5)'),
     turbulence: z.number().optional().describe('turbulence threshold on VIX (the paper trades with 70; default off)'),

@@ -184,11 +184,7 @@ export function replayEndpoint(baseUrl: string | undefined): string | undefined 
 }
 
 /** The offline forecasters by name (shared by `forecast` and `compare`). */
-export function offlineForecaster(
-  name: string,
-  data: BundledSources,
-  o: { oracleAccuracy: number; horizonMonths: number; seed: number },
-): Forecaster {
+export function offlineForecaster(name: string, data: BundledSources, o: { oracleAccuracy: number; horizonMonths: number; seed: number }): Forecaster {
   switch (name) {
     case 'momentum':
       return new MomentumForecaster();
@@ -221,7 +217,8 @@ function summaryLine(s: ForecastRunSummary, out: string, model: string): string 
       : s.usage.costUsd === null || s.newUsage.costUsd === null
         ? `, cost unknown (no price for ${model})`
         : `, cost $${s.usage.costUsd.toFixed(4)} ($${s.newUsage.costUsd.toFixed(4)} spent by this run, the rest replayed from the cache)`;
-  const tokens = s.usage.requests === 0 ? '' : `; ${s.usage.requests} requests, ${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion tokens${cost}`;
+  const tokens =
+    s.usage.requests === 0 ? '' : `; ${s.usage.requests} requests, ${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion tokens${cost}`;
   return (
     `${s.interrupted ? 'interrupted: ' : ''}wrote ${s.written} records to ${out} (${s.failures} failures, ${s.cached} from cache), ` +
     `skipped ${s.skipped} already written${tokens}; ${(s.wallMs / 1000).toFixed(1)} s\n`
@@ -239,7 +236,12 @@ async function runOnce(
   const forecaster = buildRunForecaster(o, data, labelOrder, io);
   const format = o.provider.some((p) => LLM_PROVIDERS.has(p)) ? (o.format ?? defaultFormat(o.source)) : null;
   const warnings: string[] = []; // printed after the progress bar, which would overwrite them
-  const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'forecast [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = io.isTTY
+    ? new cliProgress.SingleBar(
+        { format: 'forecast [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   try {
     return await runForecasts({
       dates: o.dates,
@@ -253,7 +255,9 @@ async function runOnce(
       signal,
       onLock: (lock) => {
         if (lock.replaced) {
-          io.stderr(`note: took over the lock of ${out} left by pid ${lock.replaced.pid} on this host (started ${lock.replaced.started}), which is no longer running\n`);
+          io.stderr(
+            `note: took over the lock of ${out} left by pid ${lock.replaced.pid} on this host (started ${lock.replaced.started}), which is no longer running\n`,
+          );
         }
       },
       onStart: ({ pending, skipped }) => {
@@ -366,7 +370,10 @@ export async function forecastCommand(o: ForecastCommandOptions, rawIo: CommandI
 /** A whole number ≥ `min` (1: "a positive integer", 0: "a non-negative integer"), saying what it got. */
 export function wholeNumber(min: 0 | 1) {
   const what = min === 1 ? 'a positive integer' : 'a non-negative integer';
-  return z.number().int({ error: (i) => `expected ${what}, got "${String(i.input)}"` }).min(min, { error: (i) => `expected ${what}, got "${String(i.input)}"` });
+  return z
+    .number()
+    .int({ error: (i) => `expected ${what}, got "${String(i.input)}"` })
+    .min(min, { error: (i) => `expected ${what}, got "${String(i.input)}"` });
 }
 
 export const DEFAULT_FORECAST_DATES = 'quarterly:2020-05-01:2024-02-01';
@@ -382,24 +389,37 @@ export const ForecastSchema = z
       .array(z.string())
       .superRefine((names, ctx) => {
         const unknown = names.find((n) => !(PROVIDER_NAMES as readonly string[]).includes(n));
-        if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `unknown provider "${unknown}"; expected ${PROVIDER_NAMES.join(', ')} (comma-separate several for an ensemble)` });
+        if (unknown !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown provider "${unknown}"; expected ${PROVIDER_NAMES.join(', ')} (comma-separate several for an ensemble)`,
+          });
         else if (names.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one provider' });
       })
       .describe(`forecaster: ${PROVIDER_NAMES.join('|')}; comma-separate several for an ensemble`),
     out: z.string().describe('signals JSONL file (appended to; a rerun resumes)'),
     dates: z.string().default(DEFAULT_FORECAST_DATES).describe('decision dates: quarterly:START:END, monthly:START:END, or a comma list'),
     combine: z.enum(['majority', 'mean']).default('majority').describe('ensemble combination'),
-    model: z.string().optional().describe('model name for openai/replay (e.g. gpt-4o-2024-05-13); for local, the name shown in records (default: the file name)'),
+    model: z
+      .string()
+      .optional()
+      .describe('model name for openai/replay (e.g. gpt-4o-2024-05-13); for local, the name shown in records (default: the file name)'),
     modelCutoff: z.string().optional().describe("the model's knowledge cutoff, YYYY-MM (else the known-models table)"),
     format: z.enum(['paper', 'json']).optional().describe('prompt/answer format (default: paper for paper-* sources, json otherwise)'),
     cache: z.string().optional().describe('response cache folder (default: llm-cache next to --out)'),
-    replayProvider: z.enum(['openai', 'local']).default('openai').describe('for --provider replay: whose answers to serve, openai or local (then --model is the "model" field of the local run\'s records)'),
+    replayProvider: z
+      .enum(['openai', 'local'])
+      .default('openai')
+      .describe('for --provider replay: whose answers to serve, openai or local (then --model is the "model" field of the local run\'s records)'),
     news: z.string().optional().describe('news file for --source news (CSV or JSONL: date, text, optional ticker)'),
     dataDir: z.string().optional().describe('folder with the bundled data (default: the repository data/)'),
     concurrency: wholeNumber(1).default(4).describe('forecasts (and requests) in flight'),
     timeout: wholeNumber(1).default(120_000).describe('per-request timeout in milliseconds'),
     maxAttempts: wholeNumber(1).default(5).describe('attempts per request, the first included'),
-    baseUrl: z.string().optional().describe('OpenAI-compatible endpoint, http(s) (default: OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay (default: any)'),
+    baseUrl: z
+      .string()
+      .optional()
+      .describe('OpenAI-compatible endpoint, http(s) (default: OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay (default: any)'),
     maxReplyBytes: wholeNumber(1).default(DEFAULT_MAX_REPLY_BYTES).describe('largest reply accepted from the endpoint; a longer one fails that date'),
     jsonMode: z.boolean().default(true).describe('send response_format json_object with the json format (--no-json-mode: do not)'),
     oracleAccuracy: z
@@ -435,11 +455,43 @@ export function forecastOptions(c: ForecastSettings): ForecastCommandOptions {
 }
 
 /** A comma list (its own parser: "none" is no provider name). */
-export const commaList = (raw: string | boolean): string[] => String(raw).split(',').map((x) => x.trim()).filter((x) => x !== '');
+export const commaList = (raw: string | boolean): string[] =>
+  String(raw)
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 
 /** How forecast's flags are spelled (value placeholders; a bare switch has none). */
 const FORECAST_FLAGS: FieldFlags = {
-  ...placeholders({ source: '<name>', out: '<file>', dates: '<spec>', combine: '<method>', model: '<name>', modelCutoff: '<YYYY-MM>', format: '<format>', cache: '<dir>', replayProvider: '<name>', news: '<file>', dataDir: '<dir>', concurrency: '<n>', timeout: '<ms>', maxAttempts: '<n>', baseUrl: '<url>', maxReplyBytes: '<n>', oracleAccuracy: '<p>', horizonMonths: '<n>', seed: '<n>', modelFile: '<path>', threads: '<n>', contextSize: '<n>', gpu: '<mode>', shuffleLabels: '<seed>', robustness: '<k>', dryRun: '', verbose: '' }),
+  ...placeholders({
+    source: '<name>',
+    out: '<file>',
+    dates: '<spec>',
+    combine: '<method>',
+    model: '<name>',
+    modelCutoff: '<YYYY-MM>',
+    format: '<format>',
+    cache: '<dir>',
+    replayProvider: '<name>',
+    news: '<file>',
+    dataDir: '<dir>',
+    concurrency: '<n>',
+    timeout: '<ms>',
+    maxAttempts: '<n>',
+    baseUrl: '<url>',
+    maxReplyBytes: '<n>',
+    oracleAccuracy: '<p>',
+    horizonMonths: '<n>',
+    seed: '<n>',
+    modelFile: '<path>',
+    threads: '<n>',
+    contextSize: '<n>',
+    gpu: '<mode>',
+    shuffleLabels: '<seed>',
+    robustness: '<k>',
+    dryRun: '',
+    verbose: '',
+  }),
   provider: { value: '<names>', parse: commaList },
 };
 
@@ -450,13 +502,13 @@ export function placeholders(values: Record<string, string>): FieldFlags {
 
 /** Adds `forecast` to the `marginlab` program. */
 export function registerForecastCommand(program: Command, io: CommandIo = processIo): Command {
-  const cmd = program
-    .command('forecast')
-    .description('stage 1 of the LLM overlay: one market forecast per decision date, written to a signals JSONL file');
+  const cmd = program.command('forecast').description('stage 1 of the LLM overlay: one market forecast per decision date, written to a signals JSONL file');
   addSchemaOptions(cmd, ForecastSchema, { skip: ['jsonMode'], flags: FORECAST_FLAGS });
-  return cmd.option('--no-json-mode', 'do not send response_format json_object with the json format').action(async (opts: Record<string, unknown>, c: Command) => {
-    const out = redactedIo(io);
-    const verbose = opts.verbose === true || opts.verbose === 'true' || process.argv.includes('--verbose');
-    await runReported(out, verbose, () => forecastCommand(forecastOptions(parseSchemaOptions(ForecastSchema, opts, c, {}, (r) => r, FORECAST_FLAGS)), out));
-  });
+  return cmd
+    .option('--no-json-mode', 'do not send response_format json_object with the json format')
+    .action(async (opts: Record<string, unknown>, c: Command) => {
+      const out = redactedIo(io);
+      const verbose = opts.verbose === true || opts.verbose === 'true' || process.argv.includes('--verbose');
+      await runReported(out, verbose, () => forecastCommand(forecastOptions(parseSchemaOptions(ForecastSchema, opts, c, {}, (r) => r, FORECAST_FLAGS)), out));
+    });
 }

@@ -10,7 +10,7 @@ export function registerLlmPortfoliosCommand(program: Command): void {
     .command('llm-portfolios')
     .description(
       'the published LLM-portfolio evaluation windows as named experiments: asset-score strategies (llm-score, llm-mvo, black-litterman) per scorer, ' +
-        'the top-down sector allocation and its benchmarks, beside equal weight and MVO, with the scorers\' rank IC and hit rate; writes table.md, results.json, report.html',
+        "the top-down sector allocation and its benchmarks, beside equal weight and MVO, with the scorers' rank IC and hit rate; writes table.md, results.json, report.html",
     );
   addSchemaOptions(cmd, LlmExperimentSchema);
   cmd.addHelpText(

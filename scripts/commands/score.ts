@@ -48,7 +48,18 @@ import { UserError } from '../errors.ts';
 import { addSchemaOptions, parseSchemaOptions, type FieldFlags } from '../schema-flags.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { scoreQuality, type ForwardHorizon } from '../../src/metrics/score-quality.ts';
-import { commaList, noCallTransport, placeholders, processIo, redactedIo, replayEndpoint, resumableNotice, runReported, wholeNumber, type CommandIo } from './forecast.ts';
+import {
+  commaList,
+  noCallTransport,
+  placeholders,
+  processIo,
+  redactedIo,
+  replayEndpoint,
+  resumableNotice,
+  runReported,
+  wholeNumber,
+  type CommandIo,
+} from './forecast.ts';
 
 export const SCORE_PROVIDERS = ['momentum', 'random', 'oracle', 'openai', 'replay'] as const;
 export type ScoreProvider = (typeof SCORE_PROVIDERS)[number];
@@ -119,7 +130,10 @@ export function loadScoringInputs(o: ScoreCommandOptions): { contexts: ScoringCo
     const universe = new Set(prices.tickers);
     const first = o.dates[0];
     const useful = news.items.filter((i) => i.ticker !== undefined && universe.has(i.ticker) && i.date < last && i.date >= addDays(first, -o.newsDays));
-    if (useful.length === 0) notes.push(`note: ${o.news ?? 'the bundled news file'} has no item for these tickers in the ${o.newsDays} days before any scoring date; the scorer sees no news`);
+    if (useful.length === 0)
+      notes.push(
+        `note: ${o.news ?? 'the bundled news file'} has no item for these tickers in the ${o.newsDays} days before any scoring date; the scorer sees no news`,
+      );
   }
   return { contexts: new ScoringContexts({ prices, news, macro, newsLookbackDays: o.newsDays, maxNewsItems: o.newsItems }), prices, notes };
 }
@@ -171,7 +185,8 @@ export function scoreSummaryLine(s: ScoringRunSummary, out: string, model: strin
       : s.usage.costUsd === null || s.newUsage.costUsd === null
         ? `, cost unknown (no price for ${model})`
         : `, cost $${s.usage.costUsd.toFixed(4)} ($${s.newUsage.costUsd.toFixed(4)} spent by this run)`;
-  const tokens = s.usage.requests === 0 ? '' : `; ${s.usage.requests} requests, ${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion tokens${cost}`;
+  const tokens =
+    s.usage.requests === 0 ? '' : `; ${s.usage.requests} requests, ${s.usage.promptTokens} prompt + ${s.usage.completionTokens} completion tokens${cost}`;
   return (
     `${s.interrupted ? 'interrupted: ' : ''}wrote ${s.written} records to ${out} (${s.failures} failures, ${s.cached} from cache), ` +
     `skipped ${s.skipped} already scored${s.unlisted > 0 ? `, ${s.unlisted} (date, ticker) not listed yet` : ''}${tokens}; ${(s.wallMs / 1000).toFixed(1)} s\n`
@@ -201,7 +216,12 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
 
   const trap = trapInterrupts({ notice: resumableNotice, write: io.stderr, repeat: 'ignore' });
   // On a terminal a progress bar (warnings and failures printed after it, which would overwrite them).
-  const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'score [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = io.isTTY
+    ? new cliProgress.SingleBar(
+        { format: 'score [{bar}] {value}/{total} {last}', stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   const later: string[] = [];
   try {
     const perRecord = LLM.has(o.provider);
@@ -215,10 +235,15 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
       concurrency: o.concurrency,
       signal: trap.signal,
       onLock: (lock) => {
-        if (lock.replaced) io.stderr(`note: took over the lock of ${o.out} left by pid ${lock.replaced.pid} on this host (started ${lock.replaced.started}), which is no longer running\n`);
+        if (lock.replaced)
+          io.stderr(
+            `note: took over the lock of ${o.out} left by pid ${lock.replaced.pid} on this host (started ${lock.replaced.started}), which is no longer running\n`,
+          );
       },
       onStart: ({ pending, skipped }) => {
-        io.stderr(`${skipped > 0 ? `resuming ${o.out}: ${skipped} already scored, ` : `scoring into ${o.out}: `}${pending.length} to go (${o.dates.length} dates × ${personas.length} persona${personas.length > 1 ? 's' : ''})\n`);
+        io.stderr(
+          `${skipped > 0 ? `resuming ${o.out}: ${skipped} already scored, ` : `scoring into ${o.out}: `}${pending.length} to go (${o.dates.length} dates × ${personas.length} persona${personas.length > 1 ? 's' : ''})\n`,
+        );
         bar?.start(pending.length + skipped, skipped, { last: '' });
       },
       onRecord: (r, p) => {
@@ -236,7 +261,9 @@ export async function scoreCommand(o: ScoreCommandOptions, rawIo: CommandIo = pr
     if (summary.interrupted) return trap.exitCode;
     if (o.evaluate) {
       const report = scoreQuality(compositePanel(readScoreRecords(o.out)), prices, { horizon: o.horizon });
-      io.stdout(`${JSON.stringify({ scoreQuality: { ...report, rankIc: { ...report.rankIc, perDate: undefined }, rankTurnover: { mean: report.rankTurnover.mean }, weightTurnover: { mean: report.weightTurnover.mean } } })}\n`);
+      io.stdout(
+        `${JSON.stringify({ scoreQuality: { ...report, rankIc: { ...report.rankIc, perDate: undefined }, rankTurnover: { mean: report.rankTurnover.mean }, weightTurnover: { mean: report.weightTurnover.mean } } })}\n`,
+      );
     }
     return summary.failures > 0 ? EXIT.partial : EXIT.ok;
   } finally {
@@ -256,17 +283,33 @@ export const ScoreSchema = z
     provider: z.enum(SCORE_PROVIDERS).describe('scorer'),
     out: z.string().describe('scores JSONL file (appended to; a rerun resumes)'),
     universe: z.string().default('dow30').describe('dow30, sectors, crypto, or a long-format OHLCV CSV'),
-    tickers: z.array(z.string()).min(1, 'expected a comma list of tickers').optional().describe('score only these tickers of the universe (comma list; cross-sectional ranks are then within them)'),
+    tickers: z
+      .array(z.string())
+      .min(1, 'expected a comma list of tickers')
+      .optional()
+      .describe('score only these tickers of the universe (comma list; cross-sectional ranks are then within them)'),
     dates: z
       .string()
       .default(DEFAULT_SCORE_DATES)
-      .describe('scoring dates: monthly:START:END, quarterly:…, or a comma list; a record dated d reads only what was public before d (the default is the 1st of each month of the compare trade period)'),
-    personas: z.array(z.string()).default(['analyst']).describe(`LLM personas, comma list of ${PERSONA_NAMES.join(', ')} (offline momentum/oracle: analyst only)`),
+      .describe(
+        'scoring dates: monthly:START:END, quarterly:…, or a comma list; a record dated d reads only what was public before d (the default is the 1st of each month of the compare trade period)',
+      ),
+    personas: z
+      .array(z.string())
+      .default(['analyst'])
+      .describe(`LLM personas, comma list of ${PERSONA_NAMES.join(', ')} (offline momentum/oracle: analyst only)`),
     model: z.string().optional().describe('model for openai/replay (e.g. gpt-4o-mini)'),
     modelCutoff: z.string().optional().describe("the model's knowledge cutoff, YYYY-MM (else the known-models table)"),
-    baseUrl: z.string().optional().describe('OpenAI-compatible endpoint, http(s) (default OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay'),
+    baseUrl: z
+      .string()
+      .optional()
+      .describe('OpenAI-compatible endpoint, http(s) (default OPENAI_BASE_URL, else api.openai.com); for replay: whose answers to replay'),
     cache: z.string().optional().describe('response cache folder (default: llm-cache next to --out)'),
-    news: z.string().nullable().optional().describe('news file replacing the bundled data/dow30_ticker_news.csv.gz (CSV or JSONL: date, ticker, text); --no-news gives the scorer no news'),
+    news: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('news file replacing the bundled data/dow30_ticker_news.csv.gz (CSV or JSONL: date, ticker, text); --no-news gives the scorer no news'),
     macro: z.boolean().default(true).describe('give the scorer the macro picture (--no-macro: none)'),
     newsDays: wholeNumber(1).default(30).describe('calendar days of news before each date'),
     newsItems: wholeNumber(1).default(20).describe('newest news items kept per ticker and date'),
@@ -291,7 +334,28 @@ const HORIZON_PROBLEM = 'expected "next" (to the next scoring date) or a positiv
 export type ScoreSettings = z.infer<typeof ScoreSchema>;
 
 const SCORE_FLAGS: FieldFlags = {
-  ...placeholders({ provider: '<name>', out: '<file>', universe: '<name|file>', dates: '<spec>', model: '<name>', modelCutoff: '<YYYY-MM>', baseUrl: '<url>', cache: '<dir>', news: '<file>', newsDays: '<n>', newsItems: '<n>', dataDir: '<dir>', concurrency: '<n>', timeout: '<ms>', maxAttempts: '<n>', maxReplyBytes: '<n>', seed: '<n>', evaluate: '', dryRun: '', verbose: '' }),
+  ...placeholders({
+    provider: '<name>',
+    out: '<file>',
+    universe: '<name|file>',
+    dates: '<spec>',
+    model: '<name>',
+    modelCutoff: '<YYYY-MM>',
+    baseUrl: '<url>',
+    cache: '<dir>',
+    news: '<file>',
+    newsDays: '<n>',
+    newsItems: '<n>',
+    dataDir: '<dir>',
+    concurrency: '<n>',
+    timeout: '<ms>',
+    maxAttempts: '<n>',
+    maxReplyBytes: '<n>',
+    seed: '<n>',
+    evaluate: '',
+    dryRun: '',
+    verbose: '',
+  }),
   tickers: { value: '<list>', parse: commaList },
   personas: { value: '<list>', parse: (raw, flag) => parsePersonaFlag(String(raw), flag) },
   horizon: { value: '<next|days>', parse: (raw, flag) => parseHorizon(String(raw), flag) },

@@ -20,7 +20,7 @@ export const TRAIN_FLAGS: FieldFlags = {
     value: '[spec]',
     help:
       'Each episode opens at a random long share and reallocates to random targets inside it, drawn from the run seed\'s "conditioning" stream. ' +
-      'SPEC (optional) is a comma list: uniform=LO:HI (0.2:0.8), p=P (0.5: probability of the uniform part, else the paper\'s grid 0.35…0.65), grid=paper|V/V/…, gap=DAYS|off (63: mean trading days between reallocations); ' +
+      "SPEC (optional) is a comma list: uniform=LO:HI (0.2:0.8), p=P (0.5: probability of the uniform part, else the paper's grid 0.35…0.65), grid=paper|V/V/…, gap=DAYS|off (63: mean trading days between reallocations); " +
       'in --config: {uniform, pUniform, grid, meanGapDays} or null',
     parse: (raw, flag) => {
       try {
@@ -47,14 +47,28 @@ export function registerTrainCommands(program: Command): void {
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const run = parseSchemaOptions(TrainRunSchema, o, cmd, {}, undefined, TRAIN_FLAGS);
       const out = o.out as string;
-      const res = await withInterrupt('finishing the current update and writing a checkpoint', (signal) => withFlags(() => runTraining(run, out, { resume: Boolean(o.resume), signal }), TRAIN_FLAGS));
-      console.log(JSON.stringify({ runDir: res.runDir, algo: res.algo, backend: res.backend, updates: res.updates, totalUpdates: res.totalUpdates, globalStep: res.globalStep, finished: res.finished }));
+      const res = await withInterrupt('finishing the current update and writing a checkpoint', (signal) =>
+        withFlags(() => runTraining(run, out, { resume: Boolean(o.resume), signal }), TRAIN_FLAGS),
+      );
+      console.log(
+        JSON.stringify({
+          runDir: res.runDir,
+          algo: res.algo,
+          backend: res.backend,
+          updates: res.updates,
+          totalUpdates: res.totalUpdates,
+          globalStep: res.globalStep,
+          finished: res.finished,
+        }),
+      );
       if (!res.finished) console.error(`stopped early: resume with  marginlab train --algo ${run.algo} --out ${out} --resume`);
     });
 
   const evaluate = program
     .command('evaluate')
-    .description('evaluate a trained agent (deterministic policy) over a trade period: metrics JSON, a daily account CSV, and the DJIA buy-and-hold benchmark side by side');
+    .description(
+      'evaluate a trained agent (deterministic policy) over a trade period: metrics JSON, a daily account CSV, and the DJIA buy-and-hold benchmark side by side',
+    );
   addSchemaOptions(evaluate, EvaluateSchema);
   evaluate
     .addHelpText('after', '\nExample:\n  marginlab evaluate --checkpoint checkpoints/a2c-paper --trade 2020-05-01:2024-03-28')
@@ -74,7 +88,13 @@ export function registerTrainCommands(program: Command): void {
           throw e;
         }
         // Events of the schedule that never act in the trade period (ignored, never firing, overridden).
-        if (schedule) r.summary.warnings.push(...schedulePeriodCheck(schedule, r.rows.map((x) => x.date)).warnings.map((w) => `--ratio-schedule ${cfg.ratioSchedule}: ${w}`));
+        if (schedule)
+          r.summary.warnings.push(
+            ...schedulePeriodCheck(
+              schedule,
+              r.rows.map((x) => x.date),
+            ).warnings.map((w) => `--ratio-schedule ${cfg.ratioSchedule}: ${w}`),
+          );
         return { ...r, range };
       });
       const out = ensureOutputDir(cfg.out ?? join(cfg.checkpoint, `eval-${res.range.start}_${res.range.end}`));

@@ -56,7 +56,7 @@ function parseCsvNews(text: string, where: string): NewsItem[] {
   try {
     records = parseCsv(text, { columns: true, skip_empty_lines: true, info: true, bom: true }) as typeof records;
   } catch (e) {
-    throw new Error(`${where}: not valid CSV: ${(e as Error).message}`);
+    throw new Error(`${where}: not valid CSV: ${(e as Error).message}`, { cause: e });
   }
   if (records.length === 0) return [];
   const columns = Object.keys(records[0].record);
@@ -122,13 +122,13 @@ export function readNewsText(path: string): string {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new Error(`${path}: cannot read the news file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${path}: cannot read the news file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);
     } catch (e) {
-      throw new Error(`${path}: not a valid gzip file (${(e as Error).message})`);
+      throw new Error(`${path}: not a valid gzip file (${(e as Error).message})`, { cause: e });
     }
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {

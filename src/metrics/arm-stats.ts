@@ -117,7 +117,9 @@ export function runStatistics(arms: readonly ArmInput[], comparisons: readonly C
   const bopts = { resamples, seed };
   // Per-period Sharpe of every arm tried in each seed (the index is not a trial): what the DSR deflates by.
   const trialArms = arms.filter((a) => !a.isIndex);
-  const trialsBySeed = Array.from({ length: nSeeds }, (_, s) => (trialArms.length ? trialArms : arms).map((a) => sharpeMoments(returns.get(a.name)![s]).sharpe));
+  const trialsBySeed = Array.from({ length: nSeeds }, (_, s) =>
+    (trialArms.length ? trialArms : arms).map((a) => sharpeMoments(returns.get(a.name)![s]).sharpe),
+  );
   const armStats: ArmStats[] = arms.map((a) => {
     const sh = sharpeOf(a.name);
     const ar = annualOf(a.name);

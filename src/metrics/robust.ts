@@ -180,11 +180,7 @@ function resolveStatistic(statistic: 'mean' | 'iqm' | TaskStatistic, who: string
  * Caution: with 3–5 seeds a percentile bootstrap is too narrow (it never sees values outside the sample);
  * the paired t interval of `pairedTTest` is the honest choice there, this is a robustness check.
  */
-export function stratifiedBootstrapCI(
-  scores: Scores,
-  statistic: 'mean' | 'iqm' | TaskStatistic = 'mean',
-  opts: BootstrapOpts = {},
-): BootstrapCI {
+export function stratifiedBootstrapCI(scores: Scores, statistic: 'mean' | 'iqm' | TaskStatistic = 'mean', opts: BootstrapOpts = {}): BootstrapCI {
   const who = 'stratifiedBootstrapCI';
   const { resamples, seed, confidence } = checkedOpts(opts, who);
   const cols = toTasks(scores, who);
@@ -724,7 +720,8 @@ function resolveSeriesStatistic(statistic: 'sharpe' | 'mean' | SeriesStatistic, 
   if (statistic === 'sharpe') {
     const periodsPerYear = opts.periodsPerYear ?? 252;
     const riskFree = opts.riskFree ?? 0;
-    if (!(periodsPerYear > 0 && Number.isFinite(periodsPerYear))) throw new RangeError(`${who}: periodsPerYear must be a positive number, got ${periodsPerYear}`);
+    if (!(periodsPerYear > 0 && Number.isFinite(periodsPerYear)))
+      throw new RangeError(`${who}: periodsPerYear must be a positive number, got ${periodsPerYear}`);
     if (!Number.isFinite(riskFree)) throw new RangeError(`${who}: riskFree must be finite, got ${riskFree}`);
     return (r) => sharpeRatio(r, riskFree, periodsPerYear);
   }
@@ -927,9 +924,7 @@ export function comparisonFacts(input: ComparisonInput): ComparisonFacts {
   const tieText = d.ties === 0 ? '' : ` (${d.ties} tie${d.ties === 1 ? '' : 's'})`;
   const seedWord = (k: number): string => `${k} seed${k === 1 ? '' : 's'}`;
   const seedCounts = input.seedCounts ?? true;
-  const opening = seedCounts
-    ? `${input.arm} beats ${input.baseline} in ${d.wins} of ${seedWord(d.n)}${tieText}; `
-    : `${input.arm} against ${input.baseline}: `;
+  const opening = seedCounts ? `${input.arm} beats ${input.baseline} in ${d.wins} of ${seedWord(d.n)}${tieText}; ` : `${input.arm} against ${input.baseline}: `;
   let sentence =
     opening +
     `Δ${metric} ${fmtNumber(d.meanDiff, digits, true)}, ${fmtLevel(ciLevel)} CI [${fmtNumber(input.ci[0], digits, false)}, ${fmtNumber(input.ci[1], digits, false)}], ` +

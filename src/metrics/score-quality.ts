@@ -66,7 +66,8 @@ function lowerBound(dates: readonly string[], date: string): number {
 }
 
 function checkHorizon(h: ForwardHorizon): void {
-  if (h !== 'next' && !(Number.isInteger(h) && h >= 1)) throw new Error(`forward horizon: expected 'next' or a positive whole number of trading days, got ${h}`);
+  if (h !== 'next' && !(Number.isInteger(h) && h >= 1))
+    throw new Error(`forward horizon: expected 'next' or a positive whole number of trading days, got ${h}`);
 }
 
 /** The forward window of each scoring date (dates without one are absent); see the file comment. */
@@ -103,7 +104,12 @@ function closeAt(p: PriceRows, row: number, i: number): number {
 }
 
 /** Simple forward return per scoring date and ticker (close at exit / close at entry − 1). */
-export function forwardReturns(p: PriceRows, scoringDates: readonly string[], horizon: ForwardHorizon, options: { extendLast?: boolean } = {}): Map<string, Map<string, number>> {
+export function forwardReturns(
+  p: PriceRows,
+  scoringDates: readonly string[],
+  horizon: ForwardHorizon,
+  options: { extendLast?: boolean } = {},
+): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   for (const [date, w] of forwardWindows(p.dates, scoringDates, horizon, options)) {
     const day = new Map<string, number>();
@@ -138,7 +144,7 @@ export function windowVolatility(p: PriceRows, i: number, entryRow: number, exit
 export function averageRanks(xs: readonly number[]): number[] {
   const idx = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const out = new Array<number>(xs.length);
-  for (let a = 0; a < idx.length; ) {
+  for (let a = 0; a < idx.length;) {
     let b = a;
     while (b + 1 < idx.length && idx[b + 1][0] === idx[a][0]) b++;
     for (let k = a; k <= b; k++) out[idx[k][1]] = (a + b) / 2 + 1;
@@ -314,7 +320,11 @@ export interface ScoreQualityReport {
 }
 
 /** Every metric above for `scores` against the forward returns of `prices` (see the file comment). */
-export function scoreQuality(scores: ScorePanel, prices: PriceRows, options: { horizon?: ForwardHorizon; minAssets?: number; threshold?: number } = {}): ScoreQualityReport {
+export function scoreQuality(
+  scores: ScorePanel,
+  prices: PriceRows,
+  options: { horizon?: ForwardHorizon; minAssets?: number; threshold?: number } = {},
+): ScoreQualityReport {
   const horizon = options.horizon ?? 'next';
   const fwd = forwardReturns(prices, [...scores.keys()], horizon);
   return {

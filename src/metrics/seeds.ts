@@ -57,10 +57,7 @@ export function parseSeedList(text: string): number[] {
     for (let s = lo; s <= hi; s++) {
       const prev = firstSeen.get(s);
       if (prev !== undefined) {
-        throw new SeedListError(
-          `the same seed given twice is not two seeds: seed ${s} appears twice (first in "${prev}", again in "${token}")`,
-          token,
-        );
+        throw new SeedListError(`the same seed given twice is not two seeds: seed ${s} appears twice (first in "${prev}", again in "${token}")`, token);
       }
       firstSeen.set(s, token);
       seeds.push(s);

@@ -22,11 +22,7 @@ const CORNISH_FISHER_ONLY_DF = 1e4;
  */
 function stirlingTail(x: number): number {
   const x2 = 1 / (x * x);
-  return (
-    (1 / x) *
-    (1 / 12 +
-      x2 * (-1 / 360 + x2 * (1 / 1260 + x2 * (-1 / 1680 + x2 * (1 / 1188 + x2 * (-691 / 360360))))))
-  );
+  return (1 / x) * (1 / 12 + x2 * (-1 / 360 + x2 * (1 / 1260 + x2 * (-1 / 1680 + x2 * (1 / 1188 + x2 * (-691 / 360360))))));
 }
 
 /**
@@ -180,7 +176,7 @@ export function erfc(x: number): number {
       sum += term;
       if (Math.abs(term) < 1e-17 * Math.abs(sum)) break;
     }
-    return 1 - ((2 / SQRT_PI) * Math.exp(-x2) * sum);
+    return 1 - (2 / SQRT_PI) * Math.exp(-x2) * sum;
   }
   if (x > 27) return 0; // e^{−729} underflows
   // Lentz on b0 + a1/(b1 + a2/(b2 + …)) with b_k = x, a_k = k/2.

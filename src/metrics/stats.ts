@@ -100,9 +100,7 @@ export function summarize(values: ArrayLike<number>, opts: SummaryOptions = {}):
   const xs = finiteValues(values, opts.nonFinite ?? 'error', 'summarize');
   const n = xs.length;
   if (n === 0) {
-    throw new RangeError(
-      values.length === 0 ? 'summarize: no values (need at least one seed)' : `summarize: all ${values.length} values are non-finite`,
-    );
+    throw new RangeError(values.length === 0 ? 'summarize: no values (need at least one seed)' : `summarize: all ${values.length} values are non-finite`);
   }
   const asc = sorted(xs);
   const m = mean(xs);
@@ -149,11 +147,7 @@ export interface BootstrapInterval {
  * It makes no normality assumption but is too narrow for very few seeds (it never sees values outside the
  * sample), so the reports prefer the t interval and offer this as a check.
  */
-export function bootstrapMeanCI(
-  values: ArrayLike<number>,
-  uniform: () => number,
-  opts: BootstrapOptions = {},
-): BootstrapInterval {
+export function bootstrapMeanCI(values: ArrayLike<number>, uniform: () => number, opts: BootstrapOptions = {}): BootstrapInterval {
   const level = checkLevel(opts.level ?? 0.95);
   const resamples = opts.resamples ?? 10_000;
   if (!Number.isInteger(resamples) || resamples < 1) {

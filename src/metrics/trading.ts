@@ -32,9 +32,7 @@ export type TradingStats = Record<TradingStatKey, number | null> & {
   days: number;
 };
 
-export const TRADING_STAT_LABELS: Readonly<
-  Record<TradingStatKey, { label: string; meaning: string; format: StatFormat | 'money' | 'count' }>
-> = {
+export const TRADING_STAT_LABELS: Readonly<Record<TradingStatKey, { label: string; meaning: string; format: StatFormat | 'money' | 'count' }>> = {
   annualTurnover: {
     label: 'Annual turnover',
     meaning: 'Value traded per year in multiples of the average account value (2.0 = the book traded twice a year).',

@@ -126,7 +126,12 @@ export function lineChartSvg(opts: LineChartOptions): string {
     parts.push(`<path d="${d}" fill="none" stroke="${attr(color)}" stroke-width="1.6"${dash}><title>${esc(s.name)}</title></path>`);
   });
 
-  parts.push(...legend(box, opts.series.map((s, k) => ({ name: s.name, color: s.color ?? PALETTE[k % PALETTE.length], dashed: s.dashed }))));
+  parts.push(
+    ...legend(
+      box,
+      opts.series.map((s, k) => ({ name: s.name, color: s.color ?? PALETTE[k % PALETTE.length], dashed: s.dashed })),
+    ),
+  );
   return document(width, height, opts.title, opts.yLabel, box, parts);
 }
 
@@ -156,7 +161,8 @@ export function stackedAreaSvg(opts: StackedAreaOptions): string {
   if (opts.series.length === 0) throw new RangeError('stackedAreaSvg: no series');
   for (const s of opts.series) {
     if (s.values.length !== n) throw new RangeError(`stackedAreaSvg: series "${s.name}" has ${s.values.length} values for ${n} dates`);
-    for (let i = 0; i < n; i++) if (!Number.isFinite(s.values[i])) throw new RangeError(`stackedAreaSvg: series "${s.name}" is ${s.values[i]} at ${opts.dates[i]}`);
+    for (let i = 0; i < n; i++)
+      if (!Number.isFinite(s.values[i])) throw new RangeError(`stackedAreaSvg: series "${s.name}" is ${s.values[i]} at ${opts.dates[i]}`);
   }
   const up = new Float64Array(n);
   const down = new Float64Array(n);
@@ -215,7 +221,20 @@ export function stackedAreaSvg(opts: StackedAreaOptions): string {
 }
 
 /** Twelve distinguishable fills for stacked layers (Okabe–Ito, then lighter tints). */
-const AREA_PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#7FB8D8', '#EAAF80', '#80CEB9', '#E5BCD3', '#999999'] as const;
+const AREA_PALETTE = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#7FB8D8',
+  '#EAAF80',
+  '#80CEB9',
+  '#E5BCD3',
+  '#999999',
+] as const;
 
 /** Bars at the mean with error bars from lo to hi, one per arm. */
 export function barChartSvg(opts: BarChartOptions): string {
@@ -310,7 +329,10 @@ export function logTicks(min: number, max: number): Ticks {
   lmax += pad;
   const lo = 10 ** lmin;
   const hi = 10 ** lmax;
-  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+  for (const mantissas of [
+    [1, 2, 5],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ]) {
     const values: number[] = [];
     for (let k = Math.floor(lmin); k <= Math.ceil(lmax); k++) {
       for (const m of mantissas) {
@@ -411,12 +433,7 @@ function line(x1: number, y1: number, x2: number, y2: number, stroke: string, wi
   return `<line x1="${num(x1)}" y1="${num(y1)}" x2="${num(x2)}" y2="${num(y2)}" stroke="${stroke}" stroke-width="${widthPx}"/>`;
 }
 
-function text(
-  x: number,
-  y: number,
-  content: string,
-  o: { anchor?: 'start' | 'middle' | 'end'; size?: number; weight?: string; fill?: string },
-): string {
+function text(x: number, y: number, content: string, o: { anchor?: 'start' | 'middle' | 'end'; size?: number; weight?: string; fill?: string }): string {
   const a = o.anchor && o.anchor !== 'start' ? ` text-anchor="${o.anchor}"` : '';
   const s = o.size ? ` font-size="${o.size}"` : '';
   const w = o.weight ? ` font-weight="${o.weight}"` : '';

@@ -65,11 +65,7 @@ export interface ArmRuns {
  * counted in the summary's `dropped`, so one odd seed does not blank the whole cell. A cell with no
  * usable value is null.
  */
-export function comparisonTable(
-  runs: readonly ArmRuns[],
-  columns: readonly MetricColumn[],
-  opts: { level?: number; armLabel?: string } = {},
-): ComparisonTable {
+export function comparisonTable(runs: readonly ArmRuns[], columns: readonly MetricColumn[], opts: { level?: number; armLabel?: string } = {}): ComparisonTable {
   const rows = runs.map(({ arm, seeds }) => {
     const cells: Record<string, Cell> = {};
     for (const col of columns) {

@@ -60,7 +60,18 @@ function runFolder(name: string, o: { obsDim?: number; tickers?: string[]; obser
   mkdirSync(dir, { recursive: true });
   saveCheckpoint(join(dir, 'checkpoint.json'), ck);
   const env = { ...envConfig('paper'), observeRatio: o.observeRatio ?? true };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ run: { algo: 'a2c', universe: 'dow30' }, env, trainPeriod: { start: '2009-01-02', end: '2018-12-31' }, universe: 'dow30', tickers, algo: 'a2c', agent: { hidden } }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      run: { algo: 'a2c', universe: 'dow30' },
+      env,
+      trainPeriod: { start: '2009-01-02', end: '2018-12-31' },
+      universe: 'dow30',
+      tickers,
+      algo: 'a2c',
+      agent: { hidden },
+    }),
+  );
   return dir;
 }
 
@@ -73,7 +84,9 @@ describe('a checkpoint whose env config does not match its weights', () => {
 
   it('is refused naming the checkpoint and config.json when observeRatio was flipped', () => {
     const dir = runFolder('flipped', { observeRatio: false });
-    expect(() => loadPolicy(dir)).toThrow(/checkpoint .*checkpoint\.json: its weights take 278 observation values and give 54 actions, but .*config\.json describes an env with 276 and 54 .*observeRatio false/);
+    expect(() => loadPolicy(dir)).toThrow(
+      /checkpoint .*checkpoint\.json: its weights take 278 observation values and give 54 actions, but .*config\.json describes an env with 276 and 54 .*observeRatio false/,
+    );
   });
 
   it('is refused when config.json lists other tickers than the weights were trained on', () => {
@@ -93,7 +106,9 @@ describe('a checkpoint whose env config does not match its weights', () => {
     const path = join(dir, 'checkpoint.json');
     const ck = loadCheckpoint(path);
     saveCheckpoint(path, { ...ck, obsNorm: { mean: new Float64Array(10), var: new Float64Array(10), count: 1, clip: 10 } });
-    expect(() => loadCheckpoint(path)).toThrow(/checkpoint .*checkpoint\.json: the observation normaliser has 10 means and 10 variances for 278 observation values/);
+    expect(() => loadCheckpoint(path)).toThrow(
+      /checkpoint .*checkpoint\.json: the observation normaliser has 10 means and 10 variances for 278 observation values/,
+    );
     saveCheckpoint(path, { ...ck, actionLow: new Float64Array(3) });
     expect(() => loadCheckpoint(path)).toThrow(/actionLow has 3 values for 54 actions/);
     saveCheckpoint(path, { ...ck, agentConfig: { hidden: [64, 64] } });
@@ -101,7 +116,11 @@ describe('a checkpoint whose env config does not match its weights', () => {
   });
 
   it('paramCount is the network size the weights must have', () => {
-    for (const [o, a, h] of [[278, 54, [64, 64]], [4, 2, [8]], [10, 3, [5, 7, 9]]] as const) {
+    for (const [o, a, h] of [
+      [278, 54, [64, 64]],
+      [4, 2, [8]],
+      [10, 3, [5, 7, 9]],
+    ] as const) {
       const size = new ActorCritic(o, a, { hidden: [...h], activation: 'tanh', logStdInit: 0, orthoInit: true }).size;
       expect(checkpoint.paramCount(o, a, h)).toBe(size);
       expect(netSize(o, a, h)).toBe(size);
@@ -111,7 +130,9 @@ describe('a checkpoint whose env config does not match its weights', () => {
 
 describe('a training budget or network that cannot be meant', () => {
   it('totalTimesteps above the cap is refused naming it, with how long it would take (PPO and A2C)', () => {
-    expect(() => parsePpoConfig({ totalTimesteps: 1e13 })).toThrow(/invalid PPO config:\n {2}- totalTimesteps: 1\.00e13 env steps is above the cap of 1\.00e10 .*32 years/);
+    expect(() => parsePpoConfig({ totalTimesteps: 1e13 })).toThrow(
+      /invalid PPO config:\n {2}- totalTimesteps: 1\.00e13 env steps is above the cap of 1\.00e10 .*32 years/,
+    );
     expect(() => parseA2cConfig({ totalTimesteps: 1e15 })).toThrow(/invalid A2C config:\n {2}- totalTimesteps: .*above the cap/);
     expect(parsePpoConfig({ totalTimesteps: 1e10 }).totalTimesteps).toBe(1e10); // the cap itself is allowed
   });
@@ -121,7 +142,9 @@ describe('a training budget or network that cannot be meant', () => {
   });
 
   it('hidden layers too large to allocate are refused naming hidden', () => {
-    expect(() => parsePpoConfig({ hidden: [100_000, 100_000] })).toThrow(/hidden: hidden \[100000,100000\] makes networks of at least 2\.00e10 floats, above the cap of 1\.00e8/);
+    expect(() => parsePpoConfig({ hidden: [100_000, 100_000] })).toThrow(
+      /hidden: hidden \[100000,100000\] makes networks of at least 2\.00e10 floats, above the cap of 1\.00e8/,
+    );
     expect(() => parseA2cConfig({ hidden: [20_000, 20_000, 20_000] })).toThrow(/invalid A2C config:[\s\S]*hidden/);
   });
 
@@ -145,6 +168,8 @@ describe('a training budget or network that cannot be meant', () => {
   });
 
   it('a rollout buffer too large to allocate is refused naming nSteps', async () => {
-    await expect(trainPPO({ vecEnv: bigEnv(5000), progress: 'none', config: { nSteps: 1_000_000, batchSize: 64 } })).rejects.toThrow(/invalid PPO config:\n {2}- nSteps: 1000000 steps × 1 env copies/);
+    await expect(trainPPO({ vecEnv: bigEnv(5000), progress: 'none', config: { nSteps: 1_000_000, batchSize: 64 } })).rejects.toThrow(
+      /invalid PPO config:\n {2}- nSteps: 1000000 steps × 1 env copies/,
+    );
   });
 });

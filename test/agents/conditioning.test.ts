@@ -31,13 +31,17 @@ import { CONDITIONED_DEFAULTS, conditionedRun, paperRun, TrainRunSchema } from '
 function spearman(x: number[], y: number[]): number {
   const rank = (v: number[]) => {
     const r = new Array<number>(v.length);
-    v.map((val, i) => [val, i] as const).sort((a, b) => a[0] - b[0]).forEach(([, i], k) => (r[i] = k));
+    v.map((val, i) => [val, i] as const)
+      .sort((a, b) => a[0] - b[0])
+      .forEach(([, i], k) => (r[i] = k));
     return r;
   };
   const rx = rank(x);
   const ry = rank(y);
   const m = (x.length - 1) / 2;
-  let num = 0, dx = 0, dy = 0;
+  let num = 0,
+    dx = 0,
+    dy = 0;
   for (let i = 0; i < x.length; i++) {
     num += (rx[i] - m) * (ry[i] - m);
     dx += (rx[i] - m) ** 2;
@@ -98,7 +102,8 @@ describe('the curriculum', () => {
   it('ConditionedVecEnv opens each episode at the drawn share and applies its reallocations; same seed → same episodes', () => {
     const frame = buildMarketFrame({ start: '2016-01-01', end: '2016-12-31', tickers: PAPER_TICKERS });
     const cfg = envConfig('paper', {});
-    const make = (seed: number) => new ConditionedVecEnv(new MarginVecEnv(frame, cfg, { numEnvs: 2, randomStart: true, episodeLength: 40 }), { meanGapDays: 10 }, seed);
+    const make = (seed: number) =>
+      new ConditionedVecEnv(new MarginVecEnv(frame, cfg, { numEnvs: 2, randomStart: true, episodeLength: 40 }), { meanGapDays: 10 }, seed);
     const s = obsRatioSlot(frame.tickers.length, frame.indicatorNames.length);
     const run = (seed: number) => {
       const env = make(seed);
@@ -136,9 +141,19 @@ describe('the curriculum', () => {
 });
 
 describe('the runs compare trains', () => {
-  it('conditionedRun: PPO with the default curriculum; paperRun: the paper\'s A2C, never conditioned', () => {
+  it("conditionedRun: PPO with the default curriculum; paperRun: the paper's A2C, never conditioned", () => {
     const c = conditionedRun({ seed: 4, train: '2009-01-01:2018-12-31', backend: 'wasm' });
-    expect(c).toMatchObject({ algo: 'ppo', preset: 'paper', seed: 4, timesteps: 50_000, numEnvs: 4, episodeLength: 252, randomStart: true, agent: { nSteps: 512 }, backend: 'wasm' });
+    expect(c).toMatchObject({
+      algo: 'ppo',
+      preset: 'paper',
+      seed: 4,
+      timesteps: 50_000,
+      numEnvs: 4,
+      episodeLength: 252,
+      randomStart: true,
+      agent: { nSteps: 512 },
+      backend: 'wasm',
+    });
     expect(c.conditioning).toEqual(parseConditioning({}));
     expect(TrainRunSchema.parse(c)).toEqual(c); // a valid TrainRun, as runTraining takes it
     expect(conditionedRun({ seed: 1, timesteps: 1000, conditioning: { pUniform: 1 } })).toMatchObject({ timesteps: 1000, conditioning: { pUniform: 1 } });
@@ -175,7 +190,8 @@ describe('PPO learns to condition on the ratio', () => {
       expect(r.obsNorm!.var[slot]).toBeGreaterThan(1e-3); // the target varied in training (the 1:1 split gives ≈ 6e-8)
       const longShare = targets.map((f) => {
         const ev = evaluateEpisode(r.policy, trade, cfg, { longShare: f });
-        let sum = 0, days = 0;
+        let sum = 0,
+          days = 0;
         for (const row of ev.rows) {
           const gross = row.longMarketValue + row.shortMarketValue;
           if (gross > 0) {
@@ -194,7 +210,8 @@ describe('PPO learns to condition on the ratio', () => {
 function ratioScore(policy: Policy): number {
   const fs = Array.from({ length: 13 }, (_, i) => 0.2 + 0.05 * i);
   const best = fs.reduce((a, f) => a + RatioTargetVecEnv.optimalAction(f), 0) / fs.length;
-  let mse = 0, blind = 0;
+  let mse = 0,
+    blind = 0;
   for (const f of fs) {
     const env = new RatioTargetVecEnv({ numEnvs: 8, episodeLength: 32, fixedTarget: f });
     let obs = env.reset(99);

@@ -10,12 +10,50 @@ import { TwoAssetDriftVecEnv } from '../../agents/toy-envs.ts';
 describe('configs', () => {
   it('PPO defaults are Stable-Baselines3’s', () => {
     const c = parsePpoConfig({});
-    expect(c).toMatchObject({ learningRate: 3e-4, nSteps: 2048, batchSize: 64, nEpochs: 10, gamma: 0.99, gaeLambda: 0.95, clipRange: 0.2, clipRangeVf: null, entCoef: 0, vfCoef: 0.5, maxGradNorm: 0.5, adamEps: 1e-5, targetKl: null, normalizeAdvantage: true, hidden: [64, 64], activation: 'tanh', logStdInit: 0, orthoInit: true, clipObs: 10, clipReward: 10 });
+    expect(c).toMatchObject({
+      learningRate: 3e-4,
+      nSteps: 2048,
+      batchSize: 64,
+      nEpochs: 10,
+      gamma: 0.99,
+      gaeLambda: 0.95,
+      clipRange: 0.2,
+      clipRangeVf: null,
+      entCoef: 0,
+      vfCoef: 0.5,
+      maxGradNorm: 0.5,
+      adamEps: 1e-5,
+      targetKl: null,
+      normalizeAdvantage: true,
+      hidden: [64, 64],
+      activation: 'tanh',
+      logStdInit: 0,
+      orthoInit: true,
+      clipObs: 10,
+      clipReward: 10,
+    });
   });
 
   it('the margintrader A2C preset has the paper’s settings', () => {
     const c = a2cPreset('margintrader');
-    expect(c).toMatchObject({ learningRate: 0.005, rmspropAlpha: 0.99, rmspropEps: 1e-5, useRmsprop: true, nSteps: 5, gamma: 0.99, gaeLambda: 1, entCoef: 0.005, vfCoef: 0.5, maxGradNorm: 0.5, normalizeAdvantage: false, hidden: [64, 64], activation: 'tanh', totalTimesteps: 50_000, normalizeObs: false, normalizeReward: false });
+    expect(c).toMatchObject({
+      learningRate: 0.005,
+      rmspropAlpha: 0.99,
+      rmspropEps: 1e-5,
+      useRmsprop: true,
+      nSteps: 5,
+      gamma: 0.99,
+      gaeLambda: 1,
+      entCoef: 0.005,
+      vfCoef: 0.5,
+      maxGradNorm: 0.5,
+      normalizeAdvantage: false,
+      hidden: [64, 64],
+      activation: 'tanh',
+      totalTimesteps: 50_000,
+      normalizeObs: false,
+      normalizeReward: false,
+    });
     expect(parseA2cConfig({})).toMatchObject({ learningRate: 7e-4, entCoef: 0 });
   });
 
@@ -36,7 +74,9 @@ describe('configs', () => {
   });
 
   it('early checks say what to change', async () => {
-    await expect(trainPPO({ vecEnv: new TwoAssetDriftVecEnv(), progress: 'none', config: { nSteps: 16, batchSize: 64 } })).rejects.toThrow(/lower batchSize or raise nSteps/);
+    await expect(trainPPO({ vecEnv: new TwoAssetDriftVecEnv(), progress: 'none', config: { nSteps: 16, batchSize: 64 } })).rejects.toThrow(
+      /lower batchSize or raise nSteps/,
+    );
   });
 });
 

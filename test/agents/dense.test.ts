@@ -55,11 +55,16 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await initBackend('wasm');
     });
 
-    const n = 5, inD = 7, outD = 4;
+    const n = 5,
+      inD = 7,
+      outD = 4;
     for (const act of ['tanh', 'relu', 'linear'] as Activation[]) {
       it(`matches finite differences (float64) for ${act}`, () => {
         const rng = new Rng(`dense:${act}`);
-        const x = rand(rng, n * inD), W = rand(rng, inD * outD, 0.7), b = rand(rng, outD, 0.3), R = rand(rng, n * outD);
+        const x = rand(rng, n * inD),
+          W = rand(rng, inD * outD, 0.7),
+          b = rand(rng, outD, 0.3),
+          R = rand(rng, n * outD);
         const fn = () => f64(x, W, b, R, n, inD, outD, act);
         const [gx, gW, gb] = tf.tidy(() => {
           const g = tf.grads((xt: tf.Tensor, Wt: tf.Tensor, bt: tf.Tensor) =>
@@ -79,10 +84,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const W = tf.tensor2d(Float32Array.from(rand(rng, inD * outD)), [inD, outD]);
       const b = tf.tensor1d(Float32Array.from(rand(rng, outD)));
       const R = tf.tensor2d(Float32Array.from(rand(rng, n * outD)), [n, outD]);
-      const ours = tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(dense(a as tf.Tensor2D, w as tf.Tensor2D, c as tf.Tensor1D, 'tanh'), R)))([x, W, b]);
+      const ours = tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(dense(a as tf.Tensor2D, w as tf.Tensor2D, c as tf.Tensor1D, 'tanh'), R)),
+      )([x, W, b]);
       const ref = tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(tf.tanh(tf.add(tf.matMul(a, w), c)), R)))([x, W, b]);
       for (let k = 0; k < 3; k++) expectClose(ours[k].dataSync(), ref[k].dataSync(), 1e-5);
-      const noDx = tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(dense(a as tf.Tensor2D, w as tf.Tensor2D, c as tf.Tensor1D, 'tanh', false), R)))([x, W, b]);
+      const noDx = tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(dense(a as tf.Tensor2D, w as tf.Tensor2D, c as tf.Tensor1D, 'tanh', false), R)),
+      )([x, W, b]);
       expect(Array.from(noDx[0].dataSync()).every((v) => v === 0)).toBe(true);
       expectClose(noDx[1].dataSync(), ref[1].dataSync(), 1e-5);
       tf.dispose([x, W, b, R, ...ours, ...ref, ...noDx]);

@@ -43,14 +43,40 @@ describe('GAE with termination vs truncation', () => {
   it('treats a step that is both terminated and truncated as terminated (no bootstrap)', () => {
     const advantages = new Float64Array(1);
     const returns = new Float64Array(1);
-    computeGae({ nSteps: 1, numEnvs: 1, rewards: [1], values: [0.5], terminated: [1], truncated: [1], finalValues: [100], lastValues: [7], gamma: 0.9, gaeLambda: 0.95, advantages, returns });
+    computeGae({
+      nSteps: 1,
+      numEnvs: 1,
+      rewards: [1],
+      values: [0.5],
+      terminated: [1],
+      truncated: [1],
+      finalValues: [100],
+      lastValues: [7],
+      gamma: 0.9,
+      gaeLambda: 0.95,
+      advantages,
+      returns,
+    });
     expect(advantages[0]).toBeCloseTo(0.5, 12);
   });
 
   it('with λ = 1 gives bootstrapped discounted returns (A2C n-step targets)', () => {
     const advantages = new Float64Array(3);
     const returns = new Float64Array(3);
-    computeGae({ nSteps: 3, numEnvs: 1, rewards: [1, 2, 3], values: [0.3, 0.2, 0.1], terminated: [0, 0, 0], truncated: [0, 0, 0], finalValues: [0, 0, 0], lastValues: [4], gamma: 0.5, gaeLambda: 1, advantages, returns });
+    computeGae({
+      nSteps: 3,
+      numEnvs: 1,
+      rewards: [1, 2, 3],
+      values: [0.3, 0.2, 0.1],
+      terminated: [0, 0, 0],
+      truncated: [0, 0, 0],
+      finalValues: [0, 0, 0],
+      lastValues: [4],
+      gamma: 0.5,
+      gaeLambda: 1,
+      advantages,
+      returns,
+    });
     // R2 = 3 + 0.5·4 = 5; R1 = 2 + 0.5·5 = 4.5; R0 = 1 + 0.5·4.5 = 3.25
     expect(Array.from(returns)).toEqual([3.25, 4.5, 5].map((v) => expect.closeTo(v, 12)));
   });

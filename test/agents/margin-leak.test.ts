@@ -28,7 +28,7 @@ function leakyFrame(start: string, end: string): MarketFrame {
 }
 
 describe('pipeline sanity: a leaked future feature on the real margin env', () => {
-  it('PPO with tomorrow\'s return sign beats buy-and-hold by a wide margin out of sample', async () => {
+  it("PPO with tomorrow's return sign beats buy-and-hold by a wide margin out of sample", async () => {
     // hmax 3000 lets a position change by ~$300k a day; the Sharpe term is off so the reward is the P&L.
     const cfg = envConfig('paper', { hmax: 3000, penaltySharpe: 0, observeRatio: false, macdTradableGate: false });
     const r = await trainPPO({

@@ -13,7 +13,11 @@ beforeAll(async () => {
 
 describe('networks', () => {
   it('orthogonal(): semi-orthogonal columns or rows times the gain', () => {
-    for (const [rows, cols] of [[12, 5], [5, 12], [6, 6]]) {
+    for (const [rows, cols] of [
+      [12, 5],
+      [5, 12],
+      [6, 6],
+    ]) {
       const W = orthogonal(rows, cols, 2, new Rng('o'));
       const k = Math.min(rows, cols);
       for (let a = 0; a < k; a++) {
@@ -36,7 +40,21 @@ describe('networks', () => {
     const c = new ActorCritic(10, 3, cfg);
     c.init(stream(8, 'init'));
     expect(Buffer.from(a.params.buffer).equals(Buffer.from(c.params.buffer))).toBe(false);
-    expect(a.specs.map((s) => s.name)).toEqual(['pi.0.W', 'pi.0.b', 'pi.1.W', 'pi.1.b', 'pi.out.W', 'pi.out.b', 'pi.logStd', 'vf.0.W', 'vf.0.b', 'vf.1.W', 'vf.1.b', 'vf.out.W', 'vf.out.b']);
+    expect(a.specs.map((s) => s.name)).toEqual([
+      'pi.0.W',
+      'pi.0.b',
+      'pi.1.W',
+      'pi.1.b',
+      'pi.out.W',
+      'pi.out.b',
+      'pi.logStd',
+      'vf.0.W',
+      'vf.0.b',
+      'vf.1.W',
+      'vf.1.b',
+      'vf.out.W',
+      'vf.out.b',
+    ]);
     const colNorm = (name: string, col: number) => {
       const s = a.specs.find((x) => x.name === name)!;
       const W = a.view(s);
@@ -81,13 +99,20 @@ describe('networks', () => {
 
 describe('policy', () => {
   it('samples from N(μ, σ²) with the seeded stream, stores unclipped actions and their log-prob, clips for the env', () => {
-    const n = 2000, d = 2;
+    const n = 2000,
+      d = 2;
     const mean = new Float32Array(n * d).fill(0.5);
     const logStd = new Float32Array([Math.log(2), 0]);
-    const raw = new Float32Array(n * d), clipped = new Float32Array(n * d), logp = new Float64Array(n), noise = new Float64Array(n * d);
-    const low = new Float64Array([-1, -1]), high = new Float64Array([1, 1]);
+    const raw = new Float32Array(n * d),
+      clipped = new Float32Array(n * d),
+      logp = new Float64Array(n),
+      noise = new Float64Array(n * d);
+    const low = new Float64Array([-1, -1]),
+      high = new Float64Array([1, 1]);
     sampleActions(mean, logStd, n, new Rng('s'), noise, raw, logp, clipped, low, high);
-    let s0 = 0, ss0 = 0, outside = 0;
+    let s0 = 0,
+      ss0 = 0,
+      outside = 0;
     for (let r = 0; r < n; r++) {
       s0 += raw[r * d];
       ss0 += (raw[r * d] - 0.5) ** 2;
@@ -116,47 +141,57 @@ describe('policy', () => {
     ['PPO + value clip + entropy', { kind: 'ppo', clipRange: 0.1, clipRangeVf: 0.05 }, 0.01],
     ['A2C + entropy', { kind: 'a2c' }, 0.005],
   ];
-  for (const [name, kind, entCoef] of kinds) for (const n of [16, 48]) {
-    it(`fast hand-written backprop equals tfjs autodiff (${name}, ${n} rows${n >= SIGMOID_TANH_MIN_ROWS ? ', tanh via sigmoid' : ''})`, () => {
-      const O = 7, A = 3;
-      const net = new ActorCritic(O, A, { hidden: [12, 10], activation: 'tanh', logStdInit: -0.3, orthoInit: true });
-      net.init(stream(3, 'init'));
-      // give the heads some size so that every term has a visible gradient
-      for (const s of net.specs) if (s.name.includes('out') || s.name.endsWith('.b')) { const v = net.view(s); for (let i = 0; i < v.length; i++) v[i] += 0.1 * Math.sin(i + 1); }
-      const rng = new Rng('batch');
-      const batch = {
-        n,
-        obs: new Float32Array(n * O).map(() => rng.normal()),
-        actions: new Float32Array(n * A).map(() => rng.normal()),
-        advantages: new Float32Array(n).map(() => rng.normal()),
-        returns: new Float32Array(n).map(() => rng.normal()),
-        oldLogp: new Float32Array(n),
-        oldValues: new Float32Array(n),
-      };
-      // old log-probs / values near the current ones, so that some ratios are clipped and some are not
-      const mean = new Float32Array(n * A), value = new Float32Array(n);
-      net.forward(batch.obs, n, mean, value);
-      for (let r = 0; r < n; r++) {
-        let lp = 0;
-        for (let j = 0; j < A; j++) lp += -0.5 * ((batch.actions[r * A + j] - mean[r * A + j]) / Math.exp(net.logStd[j])) ** 2 - net.logStd[j] - 0.5 * Math.log(2 * Math.PI);
-        batch.oldLogp[r] = lp + 0.3 * rng.normal();
-        batch.oldValues[r] = value[r] + 0.1 * rng.normal();
-      }
-      const g1 = new Float32Array(net.size), g2 = new Float32Array(net.size);
-      const s1 = lossAndGrads(net, batch, kind, { entCoef, vfCoef: 0.5 }, g1);
-      const s2 = lossAndGradsTape(net, batch, kind, { entCoef, vfCoef: 0.5 }, g2);
-      expect(s1.loss).toBeCloseTo(s2.loss, 4);
-      expect(s1.policyLoss).toBeCloseTo(s2.policyLoss, 4);
-      expect(s1.valueLoss).toBeCloseTo(s2.valueLoss, 4);
-      for (let r = 0; r < n; r++) expect(s1.logp[r]).toBeCloseTo(s2.logp[r], 3);
-      let worst = 0, scale = 0;
-      for (let i = 0; i < g1.length; i++) {
-        worst = Math.max(worst, Math.abs(g1[i] - g2[i]));
-        scale = Math.max(scale, Math.abs(g2[i]));
-      }
-      expect(scale).toBeGreaterThan(1e-3);
-      expect(worst / scale).toBeLessThan(1e-4);
-      expect(tf.memory().numTensors).toBeLessThan(50); // nothing leaks per call
-    });
-  }
+  for (const [name, kind, entCoef] of kinds)
+    for (const n of [16, 48]) {
+      it(`fast hand-written backprop equals tfjs autodiff (${name}, ${n} rows${n >= SIGMOID_TANH_MIN_ROWS ? ', tanh via sigmoid' : ''})`, () => {
+        const O = 7,
+          A = 3;
+        const net = new ActorCritic(O, A, { hidden: [12, 10], activation: 'tanh', logStdInit: -0.3, orthoInit: true });
+        net.init(stream(3, 'init'));
+        // give the heads some size so that every term has a visible gradient
+        for (const s of net.specs)
+          if (s.name.includes('out') || s.name.endsWith('.b')) {
+            const v = net.view(s);
+            for (let i = 0; i < v.length; i++) v[i] += 0.1 * Math.sin(i + 1);
+          }
+        const rng = new Rng('batch');
+        const batch = {
+          n,
+          obs: new Float32Array(n * O).map(() => rng.normal()),
+          actions: new Float32Array(n * A).map(() => rng.normal()),
+          advantages: new Float32Array(n).map(() => rng.normal()),
+          returns: new Float32Array(n).map(() => rng.normal()),
+          oldLogp: new Float32Array(n),
+          oldValues: new Float32Array(n),
+        };
+        // old log-probs / values near the current ones, so that some ratios are clipped and some are not
+        const mean = new Float32Array(n * A),
+          value = new Float32Array(n);
+        net.forward(batch.obs, n, mean, value);
+        for (let r = 0; r < n; r++) {
+          let lp = 0;
+          for (let j = 0; j < A; j++)
+            lp += -0.5 * ((batch.actions[r * A + j] - mean[r * A + j]) / Math.exp(net.logStd[j])) ** 2 - net.logStd[j] - 0.5 * Math.log(2 * Math.PI);
+          batch.oldLogp[r] = lp + 0.3 * rng.normal();
+          batch.oldValues[r] = value[r] + 0.1 * rng.normal();
+        }
+        const g1 = new Float32Array(net.size),
+          g2 = new Float32Array(net.size);
+        const s1 = lossAndGrads(net, batch, kind, { entCoef, vfCoef: 0.5 }, g1);
+        const s2 = lossAndGradsTape(net, batch, kind, { entCoef, vfCoef: 0.5 }, g2);
+        expect(s1.loss).toBeCloseTo(s2.loss, 4);
+        expect(s1.policyLoss).toBeCloseTo(s2.policyLoss, 4);
+        expect(s1.valueLoss).toBeCloseTo(s2.valueLoss, 4);
+        for (let r = 0; r < n; r++) expect(s1.logp[r]).toBeCloseTo(s2.logp[r], 3);
+        let worst = 0,
+          scale = 0;
+        for (let i = 0; i < g1.length; i++) {
+          worst = Math.max(worst, Math.abs(g1[i] - g2[i]));
+          scale = Math.max(scale, Math.abs(g2[i]));
+        }
+        expect(scale).toBeGreaterThan(1e-3);
+        expect(worst / scale).toBeLessThan(1e-4);
+        expect(tf.memory().numTensors).toBeLessThan(50); // nothing leaks per call
+      });
+    }
 });

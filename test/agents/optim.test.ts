@@ -14,8 +14,12 @@ describe('optimisers (PyTorch update rules)', () => {
     opt.step(p, g2, lr);
     // reference in float64
     const ref = [1, -2];
-    const m = [0, 0], v = [0, 0];
-    for (const [t, g] of [[1, g1], [2, g2]] as const) {
+    const m = [0, 0],
+      v = [0, 0];
+    for (const [t, g] of [
+      [1, g1],
+      [2, g2],
+    ] as const) {
       for (let i = 0; i < 2; i++) {
         m[i] = 0.9 * m[i] + 0.1 * g[i];
         v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
@@ -56,7 +60,8 @@ describe('optimisers (PyTorch update rules)', () => {
     a.step(p, new Float32Array([0.1, 0.2, 0.3]), 0.01);
     const b = new Adam(3, { beta1: 0.9, beta2: 0.999, eps: 1e-5 });
     b.load(a.state());
-    const p1 = p.slice(), p2 = p.slice();
+    const p1 = p.slice(),
+      p2 = p.slice();
     a.step(p1, new Float32Array([0.3, 0.2, 0.1]), 0.01);
     b.step(p2, new Float32Array([0.3, 0.2, 0.1]), 0.01);
     expect(Array.from(p1)).toEqual(Array.from(p2));

@@ -33,10 +33,11 @@ const PPO_CFG = { seed: 3, totalTimesteps: 6 * 64, nSteps: 32, batchSize: 16, nE
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 /** Metrics without the wall-clock fields. */
-const stable = (ms: object[]) => ms.map((m) => {
-  const { sps: _s, elapsed: _e, ...rest } = m as UpdateMetrics;
-  return rest;
-});
+const stable = (ms: object[]) =>
+  ms.map((m) => {
+    const { sps: _s, elapsed: _e, ...rest } = m as UpdateMetrics;
+    return rest;
+  });
 
 describe('determinism: same seed and backend → identical weights and metrics', () => {
   it('PPO', async () => {
@@ -106,7 +107,14 @@ describe('checkpoints', () => {
 
   it('the run folder holds config, manifest and one metrics line per update', async () => {
     const dir = freshDir();
-    await trainPPO({ vecEnv: env(), runDir: dir, progress: 'none', config: { ...PPO_CFG, totalTimesteps: 128 }, manifestData: { checksum: 'abc' }, configExtra: { env: { preset: 'toy' } } });
+    await trainPPO({
+      vecEnv: env(),
+      runDir: dir,
+      progress: 'none',
+      config: { ...PPO_CFG, totalTimesteps: 128 },
+      manifestData: { checksum: 'abc' },
+      configExtra: { env: { preset: 'toy' } },
+    });
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     expect(cfg.algo).toBe('ppo');
     expect(cfg.agent.batchSize).toBe(16);
@@ -122,9 +130,13 @@ describe('checkpoints', () => {
     expect(typeof m.codeVersion).toBe('string');
     expect(m.endTime).not.toBeNull();
     expect(m.data).toEqual({ checksum: 'abc' });
-    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.update)).toEqual([1, 2]);
-    for (const k of ['approxKl', 'clipFraction', 'entropy', 'explainedVariance', 'policyLoss', 'valueLoss', 'sps', 'lr', 'globalStep']) expect(lines[1]).toHaveProperty(k);
+    for (const k of ['approxKl', 'clipFraction', 'entropy', 'explainedVariance', 'policyLoss', 'valueLoss', 'sps', 'lr', 'globalStep'])
+      expect(lines[1]).toHaveProperty(k);
     await expect(trainPPO({ vecEnv: env(), runDir: dir, progress: 'none', config: PPO_CFG })).rejects.toThrow(/already holds a run/);
   });
 });
@@ -148,7 +160,11 @@ describe('resume', () => {
     expect(bits(resumed.net.params).equals(bits(straight.net.params))).toBe(true);
     expect(bits(resumed.optimizer.buffers.m).equals(bits(straight.optimizer.buffers.m))).toBe(true);
 
-    const read = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const read = (d: string) =>
+      readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     const lines = read(dir);
     expect(lines.map((l) => l.update)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(stable(lines)).toEqual(stable(read(straightDir)));
@@ -161,7 +177,14 @@ describe('resume', () => {
   it('an AbortSignal stops after the current update and writes a checkpoint there (Ctrl-C)', async () => {
     const ac = new AbortController();
     const dir = freshDir();
-    const r = await trainPPO({ vecEnv: env(), runDir: dir, progress: 'none', config: PPO_CFG, signal: ac.signal, onUpdate: (m) => m.update === 3 && ac.abort() });
+    const r = await trainPPO({
+      vecEnv: env(),
+      runDir: dir,
+      progress: 'none',
+      config: PPO_CFG,
+      signal: ac.signal,
+      onUpdate: (m) => m.update === 3 && ac.abort(),
+    });
     expect(r.finished).toBe(false);
     expect(r.updates).toBe(3);
     expect(loadCheckpoint(dir).updateIndex).toBe(3);
@@ -196,7 +219,9 @@ describe('resume', () => {
   it('refuses a changed config (except totalTimesteps, which extends the run) and a folder without checkpoint', async () => {
     const dir = freshDir();
     await trainPPO({ vecEnv: env(), runDir: dir, progress: 'none', config: { ...PPO_CFG, totalTimesteps: 128 } });
-    await expect(trainPPO({ vecEnv: env(), runDir: dir, resume: true, progress: 'none', config: { ...PPO_CFG, batchSize: 32 } })).rejects.toThrow(/batchSize \(stored 16, given 32\)/);
+    await expect(trainPPO({ vecEnv: env(), runDir: dir, resume: true, progress: 'none', config: { ...PPO_CFG, batchSize: 32 } })).rejects.toThrow(
+      /batchSize \(stored 16, given 32\)/,
+    );
     const more = await trainPPO({ vecEnv: env(), runDir: dir, resume: true, progress: 'none', config: { ...PPO_CFG, totalTimesteps: 256 } });
     expect(more.updates).toBe(4);
     expect(new RunFolder_(dir).updates()).toEqual([1, 2, 3, 4]);
@@ -213,7 +238,8 @@ describe('resume of a ratio-conditioned run (margin env, real prices)', () => {
   // 2 copies, 20-day episodes from random days, reallocation events every ~5 days: episodes end and events
   // fire in the middle of rollouts, and the checkpoint at update 2 falls inside episodes with pending events.
   const frame = buildMarketFrame({ start: '2016-01-01', end: '2016-06-30', tickers: PAPER_TICKERS });
-  const condEnv = (seed = 3) => new ConditionedVecEnv(new MarginVecEnv(frame, envConfig('paper', {}), { numEnvs: 2, randomStart: true, episodeLength: 20 }), { meanGapDays: 5 }, seed);
+  const condEnv = (seed = 3) =>
+    new ConditionedVecEnv(new MarginVecEnv(frame, envConfig('paper', {}), { numEnvs: 2, randomStart: true, episodeLength: 20 }), { meanGapDays: 5 }, seed);
   const CFG = { seed: 3, totalTimesteps: 6 * 32, nSteps: 16, batchSize: 16, nEpochs: 2, checkpointEvery: 2 };
 
   it('interrupted and resumed == uninterrupted, bit for bit (weights, metrics, curriculum stream and plans)', async () => {
@@ -256,7 +282,14 @@ describe('checkpoints written before the normaliser rule', () => {
     expect(Array.from(policy.act(obs))).toEqual(Array.from(legacy.act(obs)));
     expect(Array.from(policy.act(obs))).not.toEqual(Array.from(r.policy.act(obs)));
     const lines: string[] = [];
-    const resumed = await trainPPO({ vecEnv: env(), runDir: dir, resume: true, progress: 'none', config: { ...PPO_CFG, totalTimesteps: 3 * 64 }, log: (l) => lines.push(l) });
+    const resumed = await trainPPO({
+      vecEnv: env(),
+      runDir: dir,
+      resume: true,
+      progress: 'none',
+      config: { ...PPO_CFG, totalTimesteps: 3 * 64 },
+      log: (l) => lines.push(l),
+    });
     expect(resumed.obsNorm).toMatchObject({ stdFloor: 0, passthrough: [] });
     expect(lines.join('\n')).toMatch(/legacy normalisation rule/);
     expect(loadCheckpoint(dir).obsNorm).toMatchObject({ stdFloor: 0, passthrough: [] });
@@ -267,6 +300,8 @@ describe('checkpoints written before the normaliser rule', () => {
 class RunFolder_ {
   constructor(private readonly dir: string) {}
   updates(): number[] {
-    return RunFolder.open(this.dir).readMetrics().map((m) => m.update as number);
+    return RunFolder.open(this.dir)
+      .readMetrics()
+      .map((m) => m.update as number);
   }
 }

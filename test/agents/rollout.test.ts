@@ -32,7 +32,16 @@ describe('rollout collection', () => {
     const buf = new RolloutBuffer(5, 2, 4, 2);
     const lastObs = Float32Array.from(env.reset(0));
     const episodes = collectRollout(
-      { env, net, obsNorm: null, rewardScaler: null, sampleRng: stream(1, 'sample'), lastObs, actionLow: env.actionSpace.low, actionHigh: env.actionSpace.high },
+      {
+        env,
+        net,
+        obsNorm: null,
+        rewardScaler: null,
+        sampleRng: stream(1, 'sample'),
+        lastObs,
+        actionLow: env.actionSpace.low,
+        actionHigh: env.actionSpace.high,
+      },
       buf,
       new RolloutScratch(2, 4, 2),
     );

@@ -17,7 +17,11 @@ const slug = (h: string) =>
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s-]/gu, '')
     .replace(/\s/g, '-');
-const anchors = new Set(PAGE.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
+const anchors = new Set(
+  PAGE.split('\n')
+    .filter((l) => /^#{1,6} /.test(l))
+    .map((l) => slug(l.replace(/^#+ /, ''))),
+);
 
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

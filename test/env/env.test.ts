@@ -155,7 +155,12 @@ describe('determinism and no look-ahead', () => {
 describe('deviations from the original', () => {
   it('negative short equity ends the episode (terminated, reason) instead of exit()', () => {
     // Short 100 shares of T0 at 10 with a thin short book, then the price jumps ×10.
-    const f = tinyFrame([[10, 10], [10, 10], [100, 10], [100, 10]]);
+    const f = tinyFrame([
+      [10, 10],
+      [10, 10],
+      [100, 10],
+      [100, 10],
+    ]);
     const env = new MarginTradingEnv(f, envConfig('paper', { hmax: 100, initialAmount: 2000 }));
     env.reset();
     env.step([0, 0, -1, 0]);
@@ -185,7 +190,7 @@ describe('deviations from the original', () => {
     expect(r!.info.reason).toBe('end_of_data');
     expect(r!.info.equityAfterTerminalRemargin).toBeDefined();
   });
-  it('the terminal re-margin force-sells at the last day\'s prices and reports the equity net of the fee (hand-computed)', () => {
+  it("the terminal re-margin force-sells at the last day's prices and reports the equity net of the fee (hand-computed)", () => {
     // docs/mechanics.md#terminal-re-margin. $2,000, 1:1: e^l 1,000, cash 2,000, loan 1,000; e^s 1,000, limit 2,000.
     // Day 0 at 10: buy 200 shares of stock 0 (no buy fee): cash 0, e^l 1,000; long maintenance 1,000/2,000 = 0.5,
     // no margin call. Re-mark at 6: long MV 1,200, e^l = 0 + 1,200 − 1,000 = 200 (the last day: truncated).
@@ -193,7 +198,10 @@ describe('deviations from the original', () => {
     // the only long (MV 1,200) is sold whole: cash += 1,200·0.99 = 1,188, e^l −= 12 → 188; 1,200 ≥ rest →
     // cash 388; loan 200. update_credit: no shorts, d = 2·1,000 − 2,000 = 0, nothing moves.
     // Reported equity 188 + 1,000 = 1,188; the book itself stays as logged (equity 1,200, 200 shares).
-    const f = tinyFrame([[10, 10], [6, 10]]);
+    const f = tinyFrame([
+      [10, 10],
+      [6, 10],
+    ]);
     const env = new MarginTradingEnv(f, envConfig('paper', { initialAmount: 2000, hmax: 200, buyCost: 0, sellCost: 0.01 }));
     env.reset();
     const r = env.step([1, 0, 0, 0]);
@@ -210,7 +218,12 @@ describe('deviations from the original', () => {
   });
   it('wipe-out terminates in the realistic preset', () => {
     // 90% long, fully invested at 10, then both stocks fall to 0.5 the next morning.
-    const f = tinyFrame([[10, 10], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]);
+    const f = tinyFrame([
+      [10, 10],
+      [0.5, 0.5],
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ]);
     const env = new MarginTradingEnv(f, envConfig('realistic', { hmax: 100_000, execution: 'close' }));
     env.reset({ options: { longShare: 0.9 } });
     const r = env.step([1, 1, 0, 0]);
@@ -219,7 +232,11 @@ describe('deviations from the original', () => {
     expect(r.info.reason).toBe('wipeout');
   });
   it('loan interest and borrow fees reduce equity by the stated daily rates', () => {
-    const f = tinyFrame([[10, 10], [10, 10], [10, 10]]);
+    const f = tinyFrame([
+      [10, 10],
+      [10, 10],
+      [10, 10],
+    ]);
     const env = new MarginTradingEnv(f, envConfig('paper', { loanRate: 0.0252, buyCost: 0, sellCost: 0 }));
     env.reset();
     const r = env.step([0, 0, 0, 0]);
@@ -325,10 +342,11 @@ describe('vector env checkpoints', () => {
     const acts = randomActions(8, 60, 3 * 54);
     for (let s = 0; s < 30; s++) a.step(acts[s]);
     const saved = JSON.parse(JSON.stringify(a.getState()));
-    const tail = (v: MarginVecEnv) => acts.slice(30).flatMap((x) => {
-      const r = v.step(x);
-      return [...r.rewards, ...r.observations.slice(0, 12), ...r.truncated];
-    });
+    const tail = (v: MarginVecEnv) =>
+      acts.slice(30).flatMap((x) => {
+        const r = v.step(x);
+        return [...r.rewards, ...r.observations.slice(0, 12), ...r.truncated];
+      });
     const expected = tail(a);
     const b = new MarginVecEnv(frame2019, envConfig('paper'), opts);
     b.reset(999); // different state, then restored

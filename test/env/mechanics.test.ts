@@ -12,7 +12,9 @@ function core2(a: number[], p: number[], h: number[], overrides = {}): MarginCor
 
 describe('numpy compatibility', () => {
   it('argsort reproduces numpy 1.24 tie order on 27 equal values', () => {
-    expect(Array.from(argsort(new Array(27).fill(2000)))).toEqual([0, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 25, 13, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 12, 26]);
+    expect(Array.from(argsort(new Array(27).fill(2000)))).toEqual([
+      0, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 25, 13, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 12, 26,
+    ]);
   });
   it('argsort sorts (NaN last) for any input', () => {
     const v = [3, -1, NaN, 2, 2, -5, 0, 7, 1, 1, 1, 9, -3, 4, 4, 6, 8, 2, 0, -2];
@@ -172,7 +174,11 @@ describe('re-margining (hand-computed)', () => {
 describe('turbulence rule', () => {
   it('on the constant −hmax override, long sales follow numpy order and ignore the requested size', () => {
     const c = new MarginCore(27, envConfig('paper', { turbulenceThreshold: 70 }));
-    c.restoreAccount([0, 500_000, 500_000, 1_000_000, 1_500_000, 500_000], Array.from({ length: 27 }, (_, i) => (i % 2 ? 300 : 0)), new Array(27).fill(50));
+    c.restoreAccount(
+      [0, 500_000, 500_000, 1_000_000, 1_500_000, 500_000],
+      Array.from({ length: 27 }, (_, i) => (i % 2 ? 300 : 0)),
+      new Array(27).fill(50),
+    );
     c.trace = { trades: [], margin: [] };
     c.turbulence = 75;
     c.trade(new Array(54).fill(0.01)); // tiny buys requested: overridden to −hmax, every long sold whole

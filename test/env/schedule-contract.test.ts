@@ -26,12 +26,46 @@ const env = (schedule: RatioSchedule | null = null) => new MarginTradingEnv(fram
 
 /** Each meaningless schedule, the field its error must name, and what the message says. */
 const REFUSED: [string, unknown, RegExp][] = [
-  ['inverted bounds', { reallocations: [{ date: '2019-03-01', change: 0.1 }], minShare: 0.8, maxShare: 0.3 }, /field "minShare": minShare 0\.8 is above maxShare 0\.3/],
-  ['a lower bound above the default upper one', { reallocations: [{ date: '2019-03-01', change: 0.1 }], minShare: 0.95 }, /minShare 0\.95 is above maxShare \(default 0\.9\)/],
-  ['two reallocations on one date', { reallocations: [{ date: '2019-03-01', change: 0.1 }, { date: '2019-03-01', target: 0.6 }] }, /field "reallocations\.1\.date": two reallocations on 2019-03-01/],
-  ['two targets on one date', { targets: [{ date: '2019-03-01', longShare: 0.6 }, { date: '2019-03-01', longShare: 0.4 }] }, /field "targets\.1\.date": two targets on 2019-03-01/],
-  ['an absolute target the env would clip (default bounds)', { reallocations: [{ date: '2019-03-01', target: 0.95 }] }, /field "reallocations\.0\.target": target 0\.95 \(reallocation on 2019-03-01\) is outside the bounds \[minShare 0\.1, maxShare 0\.9\] \(the defaults\): the env would clip it to 0\.9/],
-  ['an absolute target the env would clip (given bounds)', { reallocations: [{ date: '2019-03-01', target: 0.3 }], minShare: 0.4, maxShare: 0.6 }, /target 0\.3 .* outside the bounds \[minShare 0\.4, maxShare 0\.6\]: the env would clip it to 0\.4/],
+  [
+    'inverted bounds',
+    { reallocations: [{ date: '2019-03-01', change: 0.1 }], minShare: 0.8, maxShare: 0.3 },
+    /field "minShare": minShare 0\.8 is above maxShare 0\.3/,
+  ],
+  [
+    'a lower bound above the default upper one',
+    { reallocations: [{ date: '2019-03-01', change: 0.1 }], minShare: 0.95 },
+    /minShare 0\.95 is above maxShare \(default 0\.9\)/,
+  ],
+  [
+    'two reallocations on one date',
+    {
+      reallocations: [
+        { date: '2019-03-01', change: 0.1 },
+        { date: '2019-03-01', target: 0.6 },
+      ],
+    },
+    /field "reallocations\.1\.date": two reallocations on 2019-03-01/,
+  ],
+  [
+    'two targets on one date',
+    {
+      targets: [
+        { date: '2019-03-01', longShare: 0.6 },
+        { date: '2019-03-01', longShare: 0.4 },
+      ],
+    },
+    /field "targets\.1\.date": two targets on 2019-03-01/,
+  ],
+  [
+    'an absolute target the env would clip (default bounds)',
+    { reallocations: [{ date: '2019-03-01', target: 0.95 }] },
+    /field "reallocations\.0\.target": target 0\.95 \(reallocation on 2019-03-01\) is outside the bounds \[minShare 0\.1, maxShare 0\.9\] \(the defaults\): the env would clip it to 0\.9/,
+  ],
+  [
+    'an absolute target the env would clip (given bounds)',
+    { reallocations: [{ date: '2019-03-01', target: 0.3 }], minShare: 0.4, maxShare: 0.6 },
+    /target 0\.3 .* outside the bounds \[minShare 0\.4, maxShare 0\.6\]: the env would clip it to 0\.4/,
+  ],
   ['an unknown top-level key', { reallocations: [], maxshare: 0.8 }, /top level: unknown key "maxshare"/],
   ['an unknown key in an event', { reallocations: [{ date: '2019-03-01', change: 0.1, note: 'x' }] }, /field "reallocations\.0": unknown key "note"/],
   ['an impossible date (never fires)', { reallocations: [{ date: '2019-02-30', change: 0.1 }] }, /field "reallocations\.0\.date": expected a real date/],
@@ -88,8 +122,21 @@ describe('one schedule contract, from a file and from code', () => {
   }
 
   it('accepts what compare writes (schedule fields plus its provenance) and returns the schedule fields', () => {
-    const p = file('compare.json', { targets: [{ date: '2019-03-01', longShare: 0.6 }], reallocations: [{ date: '2019-03-01', change: 0.1 }], minShare: 0.1, maxShare: 0.9, decisions: [{ boundary: '2019-03-01' }], rule: 'paper', freqMonths: 6 });
-    expect(loadRatioSchedule(p)).toEqual({ targets: [{ date: '2019-03-01', longShare: 0.6 }], reallocations: [{ date: '2019-03-01', change: 0.1 }], minShare: 0.1, maxShare: 0.9 });
+    const p = file('compare.json', {
+      targets: [{ date: '2019-03-01', longShare: 0.6 }],
+      reallocations: [{ date: '2019-03-01', change: 0.1 }],
+      minShare: 0.1,
+      maxShare: 0.9,
+      decisions: [{ boundary: '2019-03-01' }],
+      rule: 'paper',
+      freqMonths: 6,
+    });
+    expect(loadRatioSchedule(p)).toEqual({
+      targets: [{ date: '2019-03-01', longShare: 0.6 }],
+      reallocations: [{ date: '2019-03-01', change: 0.1 }],
+      minShare: 0.1,
+      maxShare: 0.9,
+    });
   });
 
   it('a multiplicative change is clipped by design (the paper rule), an absolute target inside the bounds is exact', () => {
@@ -139,7 +186,13 @@ describe('events outside the period', () => {
   });
 
   it('a schedule none of whose events acts on a trading day of the data is an error', () => {
-    const s = { targets: [], reallocations: [{ date: '2030-01-02', change: 0.1 }, { date: '2018-06-01', target: 0.5 }] };
+    const s = {
+      targets: [],
+      reallocations: [
+        { date: '2030-01-02', change: 0.1 },
+        { date: '2018-06-01', target: 0.5 },
+      ],
+    };
     expect(() => env(s)).toThrow(/MarginTradingEnv: ratio schedule: none of its 2 event\(s\) acts on a trading day of the data \(2019-01-02 … 2019-12-30\)/);
     const e = env();
     e.reset();
@@ -149,13 +202,24 @@ describe('events outside the period', () => {
   it('a schedule handed to reset with its episode must act in that episode', () => {
     const e = env();
     const s = { targets: [], reallocations: [{ date: '2019-09-02', change: 0.1 }] };
-    expect(() => e.reset({ options: { startDate: '2019-01-02', endDate: '2019-06-28', schedule: s } })).toThrow(/reset: ratio schedule: none of its 1 event\(s\) acts in the episode 2019-01-02 … 2019-06-27: the reallocation on 2019-09-02 is after/);
+    expect(() => e.reset({ options: { startDate: '2019-01-02', endDate: '2019-06-28', schedule: s } })).toThrow(
+      /reset: ratio schedule: none of its 1 event\(s\) acts in the episode 2019-01-02 … 2019-06-27: the reallocation on 2019-09-02 is after/,
+    );
     // An empty schedule is not an error (it does nothing, knowingly).
     expect(() => e.reset({ options: { schedule: { targets: [], reallocations: [] } } })).not.toThrow();
   });
 
   it('schedulePeriodCheck gives the same answer for the days of a daily log (what evaluate and backtest report)', () => {
-    const c = schedulePeriodCheck({ targets: [], reallocations: [{ date: '2019-03-01', change: 0.1 }, { date: '2019-12-31', change: 0.1 }] }, frame.dates);
+    const c = schedulePeriodCheck(
+      {
+        targets: [],
+        reallocations: [
+          { date: '2019-03-01', change: 0.1 },
+          { date: '2019-12-31', change: 0.1 },
+        ],
+      },
+      frame.dates,
+    );
     expect(c).toEqual({ events: 2, acting: 1, warnings: ["the reallocation on 2019-12-31 is after the period's last trading day 2019-12-30: it never fires"] });
   });
 });

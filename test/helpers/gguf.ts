@@ -89,7 +89,10 @@ class Bytes {
 }
 
 /** The header (everything before the tensor data) and where each tensor's data goes. */
-function ggufHeader(kvs: ReadonlyArray<readonly [string, KvValue]>, tensors: ReadonlyArray<{ name: string; dims: readonly number[] }>): { header: Buffer; offsets: number[]; dataBytes: number } {
+function ggufHeader(
+  kvs: ReadonlyArray<readonly [string, KvValue]>,
+  tensors: ReadonlyArray<{ name: string; dims: readonly number[] }>,
+): { header: Buffer; offsets: number[]; dataBytes: number } {
   const out = new Bytes();
   out.push(Buffer.from('GGUF', 'latin1'));
   out.u32(3);

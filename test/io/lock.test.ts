@@ -136,7 +136,9 @@ describe('acquireLock in one process', () => {
     expect(() => acquireLock(alive)).toThrow(/is in use by pid \d+ on host .*; wait for it to finish, or remove .*alive-\d+\.lock if that process is gone/);
     const garbage = fresh('garbage');
     writeFileSync(lockPathOf(garbage), 'not json');
-    expect(() => acquireLock(garbage)).toThrow(/whose holder cannot be told \(the lock file is not JSON\); remove .*garbage-\d+\.lock if no other run is using/);
+    expect(() => acquireLock(garbage)).toThrow(
+      /whose holder cannot be told \(the lock file is not JSON\); remove .*garbage-\d+\.lock if no other run is using/,
+    );
     expect(readFileSync(lockPathOf(garbage), 'utf8')).toBe('not json');
   });
 

@@ -41,7 +41,23 @@ describe('public API', () => {
   });
 
   it('the anchors: make an env, train, evaluate, strategies, stages, compare, metrics', () => {
-    for (const n of ['makeEnv', 'makeVecEnv', 'trainPPO', 'trainA2C', 'evaluatePolicy', 'evaluateStrategy', 'evaluateEpisode', 'runStage1', 'runStage2', 'runForecasts', 'collectForecasts', 'paperRuleSchedule', 'runCompare', 'perfStats', 'loadPolicy']) {
+    for (const n of [
+      'makeEnv',
+      'makeVecEnv',
+      'trainPPO',
+      'trainA2C',
+      'evaluatePolicy',
+      'evaluateStrategy',
+      'evaluateEpisode',
+      'runStage1',
+      'runStage2',
+      'runForecasts',
+      'collectForecasts',
+      'paperRuleSchedule',
+      'runCompare',
+      'perfStats',
+      'loadPolicy',
+    ]) {
       expect(typeof (root as Record<string, unknown>)[n], n).toBe('function');
     }
     expect(typeof root.CompareSchema.parse).toBe('function');

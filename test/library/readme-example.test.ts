@@ -55,4 +55,3 @@ describe(`the library example (${DOC})`, () => {
     for (const line of [out[0], out[3], out[4]]) expect(doc).toContain(line);
   });
 });
-

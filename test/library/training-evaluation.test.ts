@@ -7,7 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateEpisode, evaluatePolicy, evaluateStrategy, makeEnv, makeVecEnv, MarginVecEnv, MarketEnv, trainA2C, trainPPO, type ActionSource } from 'marginlab';
+import {
+  evaluateEpisode,
+  evaluatePolicy,
+  evaluateStrategy,
+  makeEnv,
+  makeVecEnv,
+  MarginVecEnv,
+  MarketEnv,
+  trainA2C,
+  trainPPO,
+  type ActionSource,
+} from 'marginlab';
 
 const PERIOD = '2019-01-01:2019-06-30';
 const TINY = { seed: 3, totalTimesteps: 64, nSteps: 32, batchSize: 16, nEpochs: 1 };
@@ -49,7 +60,9 @@ describe('training on one env', () => {
 
   it('says what to pass when the env is missing, wrong or given twice', async () => {
     await expect(trainPPO({ config: TINY, progress: 'none' })).rejects.toThrow(/options\.env is missing: pass one env \(makeEnv/);
-    await expect(trainPPO({ env: { numEnvs: 2 } as never, config: TINY, progress: 'none' })).rejects.toThrow(/must be an environment with observationSpace, actionSpace, reset\(\) and step\(\)/);
+    await expect(trainPPO({ env: { numEnvs: 2 } as never, config: TINY, progress: 'none' })).rejects.toThrow(
+      /must be an environment with observationSpace, actionSpace, reset\(\) and step\(\)/,
+    );
     const env = makeEnv({ period: PERIOD });
     await expect(trainPPO({ env, vecEnv: env, config: TINY, progress: 'none' })).rejects.toThrow(/not both/);
   });
@@ -104,7 +117,7 @@ describe('evaluatePolicy takes the env it is given', () => {
 });
 
 describe('evaluateStrategy', () => {
-  it('on an env: the env\'s days, tickers and config; on a universe: the period given', () => {
+  it("on an env: the env's days, tickers and config; on a universe: the period given", () => {
     const env = makeEnv({ period: PERIOD, env: { turbulenceThreshold: 70 } });
     const ew = evaluateStrategy('equal-weight', env);
     expect(ew.rows[0].date).toBe(env.frame.dates[0]);

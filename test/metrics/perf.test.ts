@@ -294,7 +294,10 @@ describe('edge cases', () => {
 describe('properties', () => {
   // Returns in whole basis points: ratios of floating-point noise (returns of 1e-17) are not meaningful,
   // so the generator stays on a grid where every non-zero return is far above rounding error.
-  const returnsArb = fc.array(fc.integer({ min: -2000, max: 2000 }).map((bp) => bp / 10_000), { minLength: 3, maxLength: 60 });
+  const returnsArb = fc.array(
+    fc.integer({ min: -2000, max: 2000 }).map((bp) => bp / 10_000),
+    { minLength: 3, maxLength: 60 },
+  );
 
   it('statistics do not depend on the account currency (scale invariance)', () => {
     fc.assert(

@@ -61,7 +61,15 @@ describe('interquartileMean (scipy trim_mean(x, 0.25): drop ⌊n/4⌋ from each 
   it('n ≤ 3 is the plain mean; a runs × tasks matrix is pooled (rliable aggregate_iqm, axis=None)', () => {
     close(interquartileMean([1, 2, 9]), 4);
     // 4 runs × 2 tasks: pooled 1 2 3 4 5 6 7 100 → drop 2 → (3 + 4 + 5 + 6)/4 = 4.5.
-    close(interquartileMean([[1, 5], [2, 6], [3, 7], [4, 100]]), 4.5);
+    close(
+      interquartileMean([
+        [1, 5],
+        [2, 6],
+        [3, 7],
+        [4, 100],
+      ]),
+      4.5,
+    );
   });
 
   it('rejects empty, ragged and non-finite input', () => {
@@ -107,11 +115,15 @@ describe('stratifiedBootstrapCI', () => {
       [2, 200],
       [3, 300],
     ];
-    stratifiedBootstrapCI(m, (tasks) => {
-      for (const v of tasks[0]) expect([1, 2, 3]).toContain(v);
-      for (const v of tasks[1]) expect([100, 200, 300]).toContain(v);
-      return tasks[0][0];
-    }, { resamples: 50 });
+    stratifiedBootstrapCI(
+      m,
+      (tasks) => {
+        for (const v of tasks[0]) expect([1, 2, 3]).toContain(v);
+        for (const v of tasks[1]) expect([100, 200, 300]).toContain(v);
+        return tasks[0][0];
+      },
+      { resamples: 50 },
+    );
   });
 
   it("'iqm' uses the interquartile mean for the estimate and the resamples", () => {
@@ -544,7 +556,9 @@ describe('comparisonSentence', () => {
       baselineValues: [0.1, 0.1],
       ci: [-0.0312, 0.0612],
     });
-    expect(custom).toMatch(/^the conditioned .* in 2 of 2 seeds; Δ annual return \+0\.015, 98\.75% CI \[−0\.031, 0\.061\], p = 0\.31: not significant\. 2 seeds .* for 90% power/);
+    expect(custom).toMatch(
+      /^the conditioned .* in 2 of 2 seeds; Δ annual return \+0\.015, 98\.75% CI \[−0\.031, 0\.061\], p = 0\.31: not significant\. 2 seeds .* for 90% power/,
+    );
   });
 });
 
@@ -560,7 +574,9 @@ describe('comparisonSentence without seed counts', () => {
       pLabel: 'Holm-adjusted day-bootstrap p',
       seedCounts: false,
     });
-    expect(f.sentence).toBe('buy and hold against the equal-weight portfolio: ΔSharpe +0.30, 95% CI [−0.10, 0.70], Holm-adjusted day-bootstrap p = 0.20: not significant.');
+    expect(f.sentence).toBe(
+      'buy and hold against the equal-weight portfolio: ΔSharpe +0.30, 95% CI [−0.10, 0.70], Holm-adjusted day-bootstrap p = 0.20: not significant.',
+    );
     expect(f.warning).toBeNull();
   });
 });
@@ -572,7 +588,10 @@ describe('performance', () => {
     let t0 = performance.now();
     for (let i = 1; i < 21; i++) {
       stratifiedBootstrapCI(arms[i], 'iqm');
-      stratifiedBootstrapCI(arms[i].map((v, k) => v - arms[0][k]), 'mean');
+      stratifiedBootstrapCI(
+        arms[i].map((v, k) => v - arms[0][k]),
+        'mean',
+      );
       probabilityOfImprovementCI(arms[i], arms[0], { paired: true });
     }
     const seedLevel = performance.now() - t0;

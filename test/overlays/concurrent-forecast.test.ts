@@ -36,7 +36,9 @@ function marginlab(args: string[], env: Record<string, string>) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -58,7 +60,21 @@ describe('two forecast runs on one --out', () => {
     // The server holds every answer until the second run has been turned away.
     server.setScript(() => ({ content: ANSWER, waitFor: gate }));
     const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: server.baseURL };
-    const args = ['forecast', '--source', 'prices', '--provider', 'openai', '--model', 'gpt-4o-mini', '--model-cutoff', '2019-01', '--out', out, '--concurrency', '4'];
+    const args = [
+      'forecast',
+      '--source',
+      'prices',
+      '--provider',
+      'openai',
+      '--model',
+      'gpt-4o-mini',
+      '--model-cutoff',
+      '2019-01',
+      '--out',
+      out,
+      '--concurrency',
+      '4',
+    ];
     const hits0 = server.hits;
     const first = marginlab(args, env);
     await until(() => server.hits > hits0);
@@ -82,7 +98,11 @@ describe('two forecast runs on one --out', () => {
     // Nothing of the refused run is left behind, and the cache holds each answer once.
     expect(readdirSync(join(dir, 'live')).sort()).toEqual(['gpt.jsonl', 'llm-cache']);
     expect(readdirSync(join(dir, 'live', 'llm-cache'))).toEqual(['responses.jsonl']);
-    expect(readFileSync(join(dir, 'live', 'llm-cache', 'responses.jsonl'), 'utf8').trim().split('\n')).toHaveLength(16);
+    expect(
+      readFileSync(join(dir, 'live', 'llm-cache', 'responses.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(16);
 
     const third = await marginlab(args, env).done;
     expect(third.code).toBe(0);
@@ -115,19 +135,28 @@ describe('two forecast runs on one --out', () => {
     writeFileSync(`${out}.lock`, JSON.stringify({ host: hostname(), pid: dead, started: '2026-01-01T00:00:00.000Z', command: 'marginlab forecast (killed)' }));
     const r = await cli(['forecast', '--source', 'prices', '--provider', 'momentum', '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`note: took over the lock of ${out} left by pid ${dead} on this host (started 2026-01-01T00:00:00.000Z), which is no longer running`);
+    expect(r.stderr).toContain(
+      `note: took over the lock of ${out} left by pid ${dead} on this host (started 2026-01-01T00:00:00.000Z), which is no longer running`,
+    );
     expect(readSignals(out).records).toHaveLength(16);
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
 
   it("another host's lock is not taken over: the run stops before reading or writing anything", async () => {
     const out = join(dir, 'foreign.jsonl');
-    const lock = JSON.stringify({ host: 'gpu-node-7.example', pid: 31337, started: '2026-02-02T02:02:02.000Z', command: 'marginlab forecast --out foreign.jsonl' });
+    const lock = JSON.stringify({
+      host: 'gpu-node-7.example',
+      pid: 31337,
+      started: '2026-02-02T02:02:02.000Z',
+      command: 'marginlab forecast --out foreign.jsonl',
+    });
     writeFileSync(`${out}.lock`, lock);
     const r = await cli(['forecast', '--source', 'prices', '--provider', 'momentum', '--out', out]);
     expect(r.code).toBe(75);
     expect(r.stderr).toMatch(/error: signals file .*foreign\.jsonl is in use by pid 31337 on host gpu-node-7\.example since 2026-02-02T02:02:02\.000Z/);
-    expect(r.stderr).toMatch(/cannot tell whether that process is still running, so the lock is not taken over: wait for it to finish, or remove .*foreign\.jsonl\.lock if it is gone/);
+    expect(r.stderr).toMatch(
+      /cannot tell whether that process is still running, so the lock is not taken over: wait for it to finish, or remove .*foreign\.jsonl\.lock if it is gone/,
+    );
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(`${out}.lock`, 'utf8')).toBe(lock);
   });

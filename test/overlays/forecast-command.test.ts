@@ -80,10 +80,27 @@ describe('forecast command, offline', () => {
 
   it('--dry-run prints the paper prompt verbatim and needs no key or network', async () => {
     const out = join(dir, 'dry.jsonl');
-    const r = await cli(['forecast', '--source', 'paper-macro', '--provider', 'openai', '--model', 'gpt-4o-2024-05-13', '--dates', '2020-05-01', '--out', out, '--dry-run']);
+    const r = await cli([
+      'forecast',
+      '--source',
+      'paper-macro',
+      '--provider',
+      'openai',
+      '--model',
+      'gpt-4o-2024-05-13',
+      '--dates',
+      '2020-05-01',
+      '--out',
+      out,
+      '--dry-run',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/===== 2020-05-01 \(paper-macro, asOf 2020-05-01, not point-in-time \(the original prompts contain look-ahead, see docs\/mechanics\.md#look-ahead-in-the-prompts\)\) =====/);
-    expect(r.stdout).toContain("Please predict the overall trend of the next half year's DJIA 30 index.\nOnly output: Strongly Bullish, Bullish, Slightly Bullish, Flat, Fluctuating, Slightly Bearish, Bearish, Strongly Bearish\nSimple explanation:");
+    expect(r.stdout).toMatch(
+      /===== 2020-05-01 \(paper-macro, asOf 2020-05-01, not point-in-time \(the original prompts contain look-ahead, see docs\/mechanics\.md#look-ahead-in-the-prompts\)\) =====/,
+    );
+    expect(r.stdout).toContain(
+      "Please predict the overall trend of the next half year's DJIA 30 index.\nOnly output: Strongly Bullish, Bullish, Slightly Bullish, Flat, Fluctuating, Slightly Bearish, Bearish, Strongly Bearish\nSimple explanation:",
+    );
     expect(() => statSync(out)).toThrow();
   });
 
@@ -110,7 +127,9 @@ describe('forecast command, live against the loopback server (separate process)'
     const base = ['forecast', '--source', 'paper-macro', '--provider', 'openai', '--model', 'gpt-4o-2024-05-13', '--concurrency', '4', '--verbose'];
     const args = [...base, '--out', out];
     const first = await spawnCli(args, env);
-    expect(first.stderr).toMatch(/warning: parametric look-ahead: 14 of 16 decision dates \(2020-05-01 … 2023-08-01\) fall before the knowledge cutoff 2023-10 of model gpt-4o-2024-05-13/);
+    expect(first.stderr).toMatch(
+      /warning: parametric look-ahead: 14 of 16 decision dates \(2020-05-01 … 2023-08-01\) fall before the knowledge cutoff 2023-10 of model gpt-4o-2024-05-13/,
+    );
     expect(first.stderr).toMatch(/note: --source paper-macro is not point-in-time/);
     expect(first.stderr).toMatch(/retry 20\d\d-\d\d-01: attempt 1 failed \(HTTP 500/);
     expect(first.code).toBe(0);
@@ -121,7 +140,22 @@ describe('forecast command, live against the loopback server (separate process)'
     expect(records[0].usage.requests).toBe(2); // 2020-05-01 (rows from 2019-11-01) needed a repair
 
     const replayOut = join(dir, 'live', 'replay.jsonl');
-    const replay = await spawnCli(['forecast', '--source', 'paper-macro', '--provider', 'replay', '--model', 'gpt-4o-2024-05-13', '--out', replayOut, '--cache', join(dir, 'live', 'llm-cache')], {});
+    const replay = await spawnCli(
+      [
+        'forecast',
+        '--source',
+        'paper-macro',
+        '--provider',
+        'replay',
+        '--model',
+        'gpt-4o-2024-05-13',
+        '--out',
+        replayOut,
+        '--cache',
+        join(dir, 'live', 'llm-cache'),
+      ],
+      {},
+    );
     expect(replay.code).toBe(0);
     expect(server.hits).toBe(hits);
     expect(readSignals(replayOut).latest).toEqual(records);
@@ -154,7 +188,25 @@ describe('forecast command, live against the loopback server (separate process)'
     process.env.OPENAI_BASE_URL = server.baseURL;
     try {
       const out = join(dir, 'robust', 'r.jsonl');
-      const r = await cli(['forecast', '--source', 'prices', '--provider', 'openai', '--model', 'm', '--model-cutoff', '2019-01', '--dates', '2021-02-01,2021-05-01', '--out', out, '--robustness', '2', '--seed', '5']);
+      const r = await cli([
+        'forecast',
+        '--source',
+        'prices',
+        '--provider',
+        'openai',
+        '--model',
+        'm',
+        '--model-cutoff',
+        '2019-01',
+        '--dates',
+        '2021-02-01,2021-05-01',
+        '--out',
+        out,
+        '--robustness',
+        '2',
+        '--seed',
+        '5',
+      ]);
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout.trim()) as { robustness: { meanAbsDelta: number; runs: { labelOrder: string[]; compared: number }[] } };
       expect(report.robustness.runs).toHaveLength(2);
@@ -175,7 +227,21 @@ describe('forecast command, live against the loopback server (separate process)'
     const out = join(dir, 'sigint', 'gpt.jsonl');
     server.setScript(() => ({ content: '{"label":"Flat","confidence":0.5,"explanation":"calm","keyFactors":[]}', delayMs: 250 }));
     const env = { OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: server.baseURL };
-    const args = ['forecast', '--source', 'prices', '--provider', 'openai', '--model', 'gpt-4o-mini', '--model-cutoff', '2023-10', '--out', out, '--concurrency', '2'];
+    const args = [
+      'forecast',
+      '--source',
+      'prices',
+      '--provider',
+      'openai',
+      '--model',
+      'gpt-4o-mini',
+      '--model-cutoff',
+      '2023-10',
+      '--out',
+      out,
+      '--concurrency',
+      '2',
+    ];
     const interrupted = await spawnCli(args, env, (child) => {
       child.stderr!.on('data', (d: Buffer) => {
         if (/\[4\/16\]/.test(String(d))) child.kill('SIGINT');

@@ -66,7 +66,12 @@ describe('one schema per command', () => {
     const fixed = await forecastCli(['forecast', '--config', cfg, '--concurrency', '2', '--dry-run']);
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.stdout).toMatch(/^===== 2020-05-01 \(macro, asOf 2020-05-01\) =====/);
-    const unknown = await forecastCli(['forecast', '--config', config('u.json', { source: 'macro', provider: ['momentum'], out: join(dir, 'u.jsonl'), providers: ['momentum'] }), '--dry-run']);
+    const unknown = await forecastCli([
+      'forecast',
+      '--config',
+      config('u.json', { source: 'macro', provider: ['momentum'], out: join(dir, 'u.jsonl'), providers: ['momentum'] }),
+      '--dry-run',
+    ]);
     expect(unknown.stderr).toMatch(/unknown key "providers" \(known: source, provider, /);
     const choice = await forecastCli(['forecast', '--source', 'macro', '--provider', 'momentum', '--out', join(dir, 'y.jsonl'), '--gpu', 'yes']);
     expect(choice.code).toBe(1);

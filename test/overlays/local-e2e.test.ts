@@ -22,8 +22,27 @@ if (!runtime) console.warn(`skipping the local-llm end-to-end tests: ${RUNTIME_I
 const dir = mkdtempSync(join(tmpdir(), 'local-e2e-'));
 const model = writeTinyLlamaGguf(join(dir, 'tiny.gguf'));
 const DATES = 'quarterly:2020-05-01:2021-05-01';
-const args = (out: string, extra: string[] = []) => ['forecast', '--source', 'macro', '--provider', 'local', '--model-file', model, '--threads', '1', '--dates', DATES, '--out', out, ...extra];
-const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const args = (out: string, extra: string[] = []) => [
+  'forecast',
+  '--source',
+  'macro',
+  '--provider',
+  'local',
+  '--model-file',
+  model,
+  '--threads',
+  '1',
+  '--dates',
+  DATES,
+  '--out',
+  out,
+  ...extra,
+];
+const lines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 const withoutLatency = (rs: Record<string, unknown>[]) => rs.map(({ latencyMs: _, ...r }) => r);
 
 describe.skipIf(!runtime)('forecast --provider local → signals → compare --signals', () => {
@@ -60,15 +79,38 @@ describe.skipIf(!runtime)('forecast --provider local → signals → compare --s
     // Replay proper: no model file and no runtime needed, the records' model string names what is replayed.
     const replayed = join(dir, 'd', 'tiny.jsonl');
     const offline = await forecastCli([
-      'forecast', '--source', 'macro', '--provider', 'replay', '--replay-provider', 'local', '--model', String(records[0].model),
-      '--dates', DATES, '--cache', join(dir, 'a', 'llm-cache'), '--out', replayed,
+      'forecast',
+      '--source',
+      'macro',
+      '--provider',
+      'replay',
+      '--replay-provider',
+      'local',
+      '--model',
+      String(records[0].model),
+      '--dates',
+      DATES,
+      '--cache',
+      join(dir, 'a', 'llm-cache'),
+      '--out',
+      replayed,
     ]);
     expect(offline.code, offline.stderr).toBe(0);
     expect(readFileSync(replayed, 'utf8')).toBe(readFileSync(out, 'utf8'));
   });
 
   it('a bad model file or missing flag is an error before any date (exit 1)', async () => {
-    const r = await forecastCli(['forecast', '--source', 'macro', '--provider', 'local', '--model-file', join(dir, 'missing.gguf'), '--out', join(dir, 'x.jsonl')]);
+    const r = await forecastCli([
+      'forecast',
+      '--source',
+      'macro',
+      '--provider',
+      'local',
+      '--model-file',
+      join(dir, 'missing.gguf'),
+      '--out',
+      join(dir, 'x.jsonl'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: --model-file .*missing\.gguf does not exist/);
     const noFile = await forecastCli(['forecast', '--source', 'macro', '--provider', 'local', '--out', join(dir, 'y.jsonl')]);

@@ -97,11 +97,35 @@ describe('the test model and the file checks (no runtime needed)', () => {
   });
 
   it('--dry-run with --provider local prints the prompts, checks the file, and needs neither the runtime nor a load', async () => {
-    const r = await forecastCli(['forecast', '--source', 'macro', '--provider', 'local', '--model-file', tiny, '--dates', '2021-05-01', '--dry-run', '--out', join(dir, 'dry.jsonl')]);
+    const r = await forecastCli([
+      'forecast',
+      '--source',
+      'macro',
+      '--provider',
+      'local',
+      '--model-file',
+      tiny,
+      '--dates',
+      '2021-05-01',
+      '--dry-run',
+      '--out',
+      join(dir, 'dry.jsonl'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/===== 2021-05-01 \(macro/);
     expect(r.stderr).not.toMatch(/loaded/);
-    const bad = await forecastCli(['forecast', '--source', 'macro', '--provider', 'local', '--model-file', join(dir, 'nope.gguf'), '--dry-run', '--out', join(dir, 'dry2.jsonl')]);
+    const bad = await forecastCli([
+      'forecast',
+      '--source',
+      'macro',
+      '--provider',
+      'local',
+      '--model-file',
+      join(dir, 'nope.gguf'),
+      '--dry-run',
+      '--out',
+      join(dir, 'dry2.jsonl'),
+    ]);
     expect(bad.code).toBe(1);
   });
 
@@ -118,7 +142,9 @@ describe('the test model and the file checks (no runtime needed)', () => {
 describe.skipIf(!runtime)('the local provider through llama.cpp', () => {
   it('a JSON forecast under the grammar validates; the model string names the file, its size and sha256, and the runtime', async () => {
     const t = transport();
-    expect(t.model).toMatch(new RegExp(`^tiny \\(tiny\\.gguf, ${readFileSync(tiny).length} bytes, sha256:[0-9a-f]{64}, node-llama-cpp ${runtime!.version.replace(/\./g, '\\.')}\\)$`));
+    expect(t.model).toMatch(
+      new RegExp(`^tiny \\(tiny\\.gguf, ${readFileSync(tiny).length} bytes, sha256:[0-9a-f]{64}, node-llama-cpp ${runtime!.version.replace(/\./g, '\\.')}\\)$`),
+    );
     expect(t.endpoint).toMatch(/^local:llama\.cpp\?context=2048&gpu=off&seed=0&template=model&grammar=[0-9a-f]{16}$/);
     const o = await forecaster(t).forecast({ date: '2021-05-01', context });
     expect(o.failure).toBeUndefined();
@@ -168,7 +194,9 @@ describe.skipIf(!runtime)('the local provider through llama.cpp', () => {
   it('a prompt longer than the context fails that date, saying by how much and which --context-size to use', async () => {
     const o = await forecaster(transport({ contextSize: 256 })).forecast({ date: '2021-05-01', context: { ...context, body: 'x'.repeat(3000) } });
     expect(o.answer).toBeNull();
-    expect(o.failure).toMatch(/request failed: local tiny\.gguf, 2021-05-01: the prompt is (\d+) tokens, \d+ more than the 256-token context leaves for a reply; rerun with --context-size \d+/);
+    expect(o.failure).toMatch(
+      /request failed: local tiny\.gguf, 2021-05-01: the prompt is (\d+) tokens, \d+ more than the 256-token context leaves for a reply; rerun with --context-size \d+/,
+    );
     const [, n] = /the prompt is (\d+) tokens, (\d+) more/.exec(o.failure!)!.slice(0);
     expect(Number(n)).toBeGreaterThan(3000);
   });
@@ -185,7 +213,9 @@ describe.skipIf(!runtime)('the local provider through llama.cpp', () => {
       ['raises.gguf', "{{ raise_exception('this template only takes user turns') }}"],
     ]) {
       const broken = transport({ modelFile: writeTinyLlamaGguf(join(dir, name), { chatTemplate: template }) });
-      const err = await forecaster(broken).forecast({ date: '2021-05-01', context }).catch((e: unknown) => e);
+      const err = await forecaster(broken)
+        .forecast({ date: '2021-05-01', context })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FatalProviderError);
       expect((err as Error).message).toMatch(new RegExp(`the chat template in ${name.replace('.', '\\.')} cannot be applied`));
     }
@@ -194,7 +224,9 @@ describe.skipIf(!runtime)('the local provider through llama.cpp', () => {
   it('out of memory making the context stops the run with the fix', async () => {
     // 32 layers × 16M tokens of KV cache ≈ 275 GB: more than any test machine, refused before allocating.
     const deep = transport({ modelFile: writeTinyLlamaGguf(join(dir, 'deep.gguf'), { blocks: 32, contextLength: 2 ** 25 }), contextSize: 2 ** 25 });
-    const err = await forecaster(deep).forecast({ date: '2021-05-01', context }).catch((e: unknown) => e);
+    const err = await forecaster(deep)
+      .forecast({ date: '2021-05-01', context })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FatalProviderError);
     expect((err as Error).message).toMatch(/out of memory making a 33554432-token context for deep\.gguf: .*try a smaller --context-size/);
   });

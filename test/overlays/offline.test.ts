@@ -89,7 +89,11 @@ describe('offline forecasters on the bundled data', () => {
   });
 
   it('oracle fails (recorded) when the realised horizon is past the data', async () => {
-    const short: IndexSeries = { name: 'X', dates: index.dates.filter((d) => d < '2021-01-01'), close: index.close.slice(0, index.dates.filter((d) => d < '2021-01-01').length) };
+    const short: IndexSeries = {
+      name: 'X',
+      dates: index.dates.filter((d) => d < '2021-01-01'),
+      close: index.close.slice(0, index.dates.filter((d) => d < '2021-01-01').length),
+    };
     const o = await new OracleForecaster(short).forecast({ date: '2020-11-01', context: prices.build('2020-11-01') });
     expect(o.answer).toBeNull();
     expect(o.failure).toMatch(/no realised data from 2020-11-01 to 2021-05-01/);
@@ -111,7 +115,11 @@ describe('combining answers', () => {
     expect(combineAnswers([a('Strongly Bullish', 3), a('Flat', 0), a('Slightly Bearish', -1)], 'majority').label).toBe('Flat');
   });
   it('mean: rounded mean score', () => {
-    expect(combineAnswers([a('Strongly Bullish', 3), a('Bullish', 2), a('Bearish', -2)], 'mean')).toEqual({ label: 'Slightly Bullish', score: 1, confidence: 1 / 3 });
+    expect(combineAnswers([a('Strongly Bullish', 3), a('Bullish', 2), a('Bearish', -2)], 'mean')).toEqual({
+      label: 'Slightly Bullish',
+      score: 1,
+      confidence: 1 / 3,
+    });
   });
 });
 
@@ -125,13 +133,21 @@ describe('robustness check and look-ahead warnings', () => {
 
   it('mean |Δscore| over dates both runs answered', () => {
     const rec = (date: string, score: number | null) => ({ date, score }) as SignalRecord;
-    const r = labelOrderRobustness([rec('a', 2), rec('b', 0), rec('c', -1)], [[rec('a', 1), rec('b', 0), rec('c', null)], [rec('a', -1), rec('b', 1), rec('c', -1)]]);
+    const r = labelOrderRobustness(
+      [rec('a', 2), rec('b', 0), rec('c', -1)],
+      [
+        [rec('a', 1), rec('b', 0), rec('c', null)],
+        [rec('a', -1), rec('b', 1), rec('c', -1)],
+      ],
+    );
     expect(r.runs.map((x) => x.meanAbsDelta)).toEqual([0.5, 4 / 3]);
     expect(r.meanAbsDelta).toBeCloseTo(5 / 5, 12);
   });
 
   it('lookAheadWarning names the dates before the cutoff', () => {
-    expect(lookAheadWarning(dates, '2023-10')).toMatch(/^parametric look-ahead: 14 of 16 decision dates \(2020-05-01 … 2023-08-01\) fall before the knowledge cutoff 2023-10/);
+    expect(lookAheadWarning(dates, '2023-10')).toMatch(
+      /^parametric look-ahead: 14 of 16 decision dates \(2020-05-01 … 2023-08-01\) fall before the knowledge cutoff 2023-10/,
+    );
     expect(lookAheadWarning(['2024-02-01'], '2023-10')).toBeNull();
     expect(lookAheadWarning(dates, null, 'my-model')).toMatch(/knowledge cutoff of model my-model is unknown/);
     expect(resolveModelCutoff('gpt-4o-2024-05-13')).toEqual({ month: '2023-10', origin: 'table', approximate: false });

@@ -71,12 +71,20 @@ function syntheticFred(alter?: (label: string, frequency: 'D' | 'W' | 'M' | 'Q')
   const days: string[] = [];
   for (let k = 0; k < 1100; k++) days.push(addDays('2018-06-01', k));
   add('T10Y2Y', 'D', days);
-  add('ICSA', 'W', days.filter((_, k) => k % 7 === 0));
+  add(
+    'ICSA',
+    'W',
+    days.filter((_, k) => k % 7 === 0),
+  );
   const months: string[] = [];
   for (let k = 0; k < 40; k++) months.push(addMonths('2018-01-01', k));
   add('UNRATE', 'M', months);
   add('CPIAUCSL', 'M', months);
-  add('GDP', 'Q', months.filter((_, k) => k % 3 === 0));
+  add(
+    'GDP',
+    'Q',
+    months.filter((_, k) => k % 3 === 0),
+  );
   return lines.join('\n');
 }
 
@@ -143,7 +151,11 @@ describe('prices are point in time', () => {
   const T = 400;
   const dates = Array.from({ length: T }, (_, k) => addDays('2019-01-01', k));
   const index: IndexSeries = { name: 'IDX', dates, close: Float64Array.from(dates, (_, k) => 100 + k + 10 * Math.sin(k / 7)) };
-  const panel: ClosePanel = { dates, tickers: ['A', 'B', 'C'], close: Float64Array.from({ length: T * 3 }, (_, j) => 50 + (j % 3) * 10 + Math.floor(j / 3) * ((j % 3) - 1) * 0.05 + Math.cos(j)) };
+  const panel: ClosePanel = {
+    dates,
+    tickers: ['A', 'B', 'C'],
+    close: Float64Array.from({ length: T * 3 }, (_, j) => 50 + (j % 3) * 10 + Math.floor(j / 3) * ((j % 3) - 1) * 0.05 + Math.cos(j)),
+  };
 
   it('altering prices on or after the decision date changes nothing', () => {
     fc.assert(

@@ -59,7 +59,15 @@ describe('canonical JSON', () => {
     const fc = (await import('fast-check')).default;
     expect(canonicalJson({ b: 1, a: [{ d: 'x', c: undefined }, undefined], e: null })).toBe('{"a":[{"d":"x"},null],"b":1,"e":null}');
     const reversed = (x: unknown): unknown =>
-      Array.isArray(x) ? x.map(reversed) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).reverse().map((k) => [k, reversed((x as Record<string, unknown>)[k])])) : x;
+      Array.isArray(x)
+        ? x.map(reversed)
+        : x && typeof x === 'object'
+          ? Object.fromEntries(
+              Object.keys(x)
+                .reverse()
+                .map((k) => [k, reversed((x as Record<string, unknown>)[k])]),
+            )
+          : x;
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         const c = canonicalJson(v);

@@ -46,7 +46,10 @@ const dates = parseDecisionDates('quarterly:2020-05-01:2024-02-01');
 const params = defaultChatParams('gpt-4o-2024-05-13', 'json');
 
 function live(cacheDir: string) {
-  const transport = new RecordingTransport(new OpenAITransport({ apiKey: 'sk-test', baseURL: server.baseURL, concurrency: 4 }), new ResponseCache(cacheDir, true));
+  const transport = new RecordingTransport(
+    new OpenAITransport({ apiKey: 'sk-test', baseURL: server.baseURL, concurrency: 4 }),
+    new ResponseCache(cacheDir, true),
+  );
   return new LlmForecaster(transport, { format: 'json', params, modelCutoff: null });
 }
 
@@ -91,7 +94,9 @@ describe('replay cache', () => {
     new ResponseCache(cache, true);
     const replay = new LlmForecaster(new ReplayTransport(new ResponseCache(cache, true), 'openai'), { format: 'json', params, modelCutoff: null });
     const before = server.hits;
-    const err = await runForecasts({ dates: ['2020-05-01'], source, forecaster: replay, format: 'json', out: join(dir, 'miss.jsonl'), concurrency: 1 }).catch((e) => e);
+    const err = await runForecasts({ dates: ['2020-05-01'], source, forecaster: replay, format: 'json', out: join(dir, 'miss.jsonl'), concurrency: 1 }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(FatalProviderError);
     expect(err.message).toMatch(/replay cache miss for decision date 2020-05-01: key [0-9a-f]{64}/);
     expect(server.hits).toBe(before);

@@ -47,7 +47,15 @@ beforeAll(async () => {
   // A hostile endpoint that echoes the key it was sent into its reasoning.
   server = await startMockLlmServer({
     script: (body, _hit, req) => ({
-      content: JSON.stringify({ fundamentals: 6, momentum: 7, sentiment: 5, risk: 4, reasoning: `auth was ${req.authorization}; ${body.messages[1].content.slice(9, 13)}`, confidence: 0.5, keyFactors: [] }),
+      content: JSON.stringify({
+        fundamentals: 6,
+        momentum: 7,
+        sentiment: 5,
+        risk: 4,
+        reasoning: `auth was ${req.authorization}; ${body.messages[1].content.slice(9, 13)}`,
+        confidence: 0.5,
+        keyFactors: [],
+      }),
     }),
   });
 });
@@ -67,7 +75,14 @@ describe('marginlab score', () => {
     const q = JSON.parse(r.stdout).scoreQuality;
     expect(q.horizon).toBe('next');
     expect(q.rankIc.n).toBe(1);
-    expect(readScoreRecords(out).map((x) => `${x.date} ${x.ticker}`)).toEqual(['2021-03-01 AAPL', '2021-03-01 KO', '2021-03-01 MSFT', '2021-04-01 AAPL', '2021-04-01 KO', '2021-04-01 MSFT']);
+    expect(readScoreRecords(out).map((x) => `${x.date} ${x.ticker}`)).toEqual([
+      '2021-03-01 AAPL',
+      '2021-03-01 KO',
+      '2021-03-01 MSFT',
+      '2021-04-01 AAPL',
+      '2021-04-01 KO',
+      '2021-04-01 MSFT',
+    ]);
     const again = await scoreCli(['--provider', 'momentum', ...SMALL, '--out', out]);
     expect(again.stderr).toMatch(/skipped 6 already scored/);
   });
@@ -82,7 +97,10 @@ describe('marginlab score', () => {
     expect(bad.stderr).toMatch(/NOPE/);
     const noModel = await scoreCli(['--provider', 'openai', ...SMALL, '--out', out]);
     expect(noModel.code).toBe(1);
-    const noKey = await scoreCli(['--provider', 'openai', '--model', 'gpt-4o-mini', ...SMALL, '--out', out], { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined });
+    const noKey = await scoreCli(['--provider', 'openai', '--model', 'gpt-4o-mini', ...SMALL, '--out', out], {
+      OPENAI_API_KEY: undefined,
+      OPENAI_BASE_URL: undefined,
+    });
     expect(noKey.code).toBe(3);
     expect(noKey.stderr).toMatch(/OPENAI_API_KEY/);
     expect(existsSync(out)).toBe(false);
@@ -111,13 +129,31 @@ describe('marginlab score', () => {
     expect(replay.stderr).toMatch(/12 from cache/);
     expect(server.hits).toBe(hits);
     expect(readFileSync(replayOut, 'utf8')).toBe(readFileSync(out, 'utf8'));
-    for (const text of [readFileSync(out, 'utf8'), readFileSync(join(cache, 'responses.jsonl'), 'utf8'), live.stderr, live.stdout, replay.stderr]) expect(text).not.toContain('SECRET-abcdef');
+    for (const text of [readFileSync(out, 'utf8'), readFileSync(join(cache, 'responses.jsonl'), 'utf8'), live.stderr, live.stdout, replay.stderr])
+      expect(text).not.toContain('SECRET-abcdef');
     expect(readScoreRecords(out)[0].reasoning).toMatch(/auth was Bearer \[REDACTED\]/);
   });
 
   it('--dry-run prints each persona prompt with the data fenced, and writes nothing', async () => {
     const out = join(dir, 'dry.jsonl');
-    const r = await scoreCli(['--provider', 'openai', '--model', 'gpt-4o-mini', '--dates', '2015-06-01', '--tickers', 'AAPL,KO', '--personas', 'value,contrarian', '--dry-run', '--out', out], { OPENAI_API_KEY: undefined });
+    const r = await scoreCli(
+      [
+        '--provider',
+        'openai',
+        '--model',
+        'gpt-4o-mini',
+        '--dates',
+        '2015-06-01',
+        '--tickers',
+        'AAPL,KO',
+        '--personas',
+        'value,contrarian',
+        '--dry-run',
+        '--out',
+        out,
+      ],
+      { OPENAI_API_KEY: undefined },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^===== 2015-06-01 /gm)).toHaveLength(4);
     expect(r.stdout).toMatch(/Persona: contrarian\./);
@@ -133,10 +169,29 @@ describe('marginlab score', () => {
     });
     const out = join(dir, 'term', 'scores.jsonl');
     try {
-      const child = spawn(process.execPath, [join(REPO, 'bin', 'marginlab.js'), 'score', '--provider', 'openai', '--model', 'gpt-4o-mini', '--base-url', slow.baseURL, '--dates', '2021-03-01,2021-04-01', '--concurrency', '2', '--out', out], {
-        env: { ...process.env, OPENAI_API_KEY: 'sk-test-term-0123456789', FORCE_COLOR: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          join(REPO, 'bin', 'marginlab.js'),
+          'score',
+          '--provider',
+          'openai',
+          '--model',
+          'gpt-4o-mini',
+          '--base-url',
+          slow.baseURL,
+          '--dates',
+          '2021-03-01,2021-04-01',
+          '--concurrency',
+          '2',
+          '--out',
+          out,
+        ],
+        {
+          env: { ...process.env, OPENAI_API_KEY: 'sk-test-term-0123456789', FORCE_COLOR: '0' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       let sent = false;
       child.stderr.on('data', (d: Buffer) => {

@@ -54,8 +54,20 @@ let n = 0;
 const fresh = (name: string) => join(dir, `${++n}-${name}`);
 
 function liveScorer(cacheDir: string, opts: { maxAttempts?: number } = {}) {
-  const transport = new OpenAITransport({ apiKey: 'sk-test-FAKE-123456789', baseURL: server.baseURL, concurrency: 4, timeoutMs: 5000, retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: opts.maxAttempts ?? 3 } });
-  return { scorer: new LlmScorer(new RecordingTransport(transport, new ResponseCache(cacheDir, true)), { params: defaultScoreChatParams('gpt-4o-mini'), modelCutoff: null }), transport };
+  const transport = new OpenAITransport({
+    apiKey: 'sk-test-FAKE-123456789',
+    baseURL: server.baseURL,
+    concurrency: 4,
+    timeoutMs: 5000,
+    retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: opts.maxAttempts ?? 3 },
+  });
+  return {
+    scorer: new LlmScorer(new RecordingTransport(transport, new ResponseCache(cacheDir, true)), {
+      params: defaultScoreChatParams('gpt-4o-mini'),
+      modelCutoff: null,
+    }),
+    transport,
+  };
 }
 
 describe('parseScoreReply', () => {
@@ -108,10 +120,24 @@ describe('LLM scorer over loopback', () => {
 
     server.setScript(() => ({ content: 'I think it is a 7 overall.' }));
     const out = fresh('scores.jsonl');
-    const s = await runScoring({ dates: dates.slice(0, 1), tickers: ['BBB'], contexts: contexts(), scorer: liveScorer(fresh('cache')).scorer, out, concurrency: 1 });
+    const s = await runScoring({
+      dates: dates.slice(0, 1),
+      tickers: ['BBB'],
+      contexts: contexts(),
+      scorer: liveScorer(fresh('cache')).scorer,
+      out,
+      concurrency: 1,
+    });
     expect(s.failures).toBe(1);
     const [f] = readScoreRecords(out);
-    expect(f).toMatchObject({ fundamentals: null, momentum: null, sentiment: null, risk: null, composite: null, raw: ['I think it is a 7 overall.', 'I think it is a 7 overall.'] });
+    expect(f).toMatchObject({
+      fundamentals: null,
+      momentum: null,
+      sentiment: null,
+      risk: null,
+      composite: null,
+      raw: ['I think it is a 7 overall.', 'I think it is a 7 overall.'],
+    });
     expect(f.failure).toMatch(/^answer could not be validated: reply: not valid JSON .*; repair 1: not valid JSON/);
   });
 
@@ -123,7 +149,14 @@ describe('LLM scorer over loopback', () => {
       return { content: JSON.stringify(a) };
     });
     const out = fresh('scores.jsonl');
-    const s = await runScoring({ dates: dates.slice(0, 1), tickers: ['AAA', 'CCC'], contexts: contexts(), scorer: liveScorer(fresh('cache')).scorer, out, concurrency: 1 });
+    const s = await runScoring({
+      dates: dates.slice(0, 1),
+      tickers: ['AAA', 'CCC'],
+      contexts: contexts(),
+      scorer: liveScorer(fresh('cache')).scorer,
+      out,
+      concurrency: 1,
+    });
     expect(s.failures).toBe(2);
     const recs = readScoreRecords(out);
     for (const r of recs) {
@@ -148,25 +181,44 @@ describe('LLM scorer over loopback', () => {
   });
 
   it('replay makes zero calls and reproduces the file byte for byte; a failed key is retried live, and a replay miss names the date and ticker', async () => {
-    server.setScript((body) => (/Data for CCC,/.test(body.messages[1].content) && /available before 2020-03-02/.test(body.messages[1].content) ? { status: 400 } : good(body, 0, {})));
+    server.setScript((body) =>
+      /Data for CCC,/.test(body.messages[1].content) && /available before 2020-03-02/.test(body.messages[1].content) ? { status: 400 } : good(body, 0, {}),
+    );
     const cache = fresh('cache');
     const liveOut = fresh('live.jsonl');
-    const s1 = await runScoring({ dates, personas: ['analyst', 'contrarian'], contexts: contexts(), scorer: liveScorer(cache).scorer, out: liveOut, concurrency: 6 });
+    const s1 = await runScoring({
+      dates,
+      personas: ['analyst', 'contrarian'],
+      contexts: contexts(),
+      scorer: liveScorer(cache).scorer,
+      out: liveOut,
+      concurrency: 6,
+    });
     expect(s1.failures).toBe(2); // CCC on 2020-03-02, both personas: a 400 fails that key only
     server.setScript(good);
-    const s2 = await runScoring({ dates, personas: ['analyst', 'contrarian'], contexts: contexts(), scorer: liveScorer(cache).scorer, out: liveOut, concurrency: 6 });
+    const s2 = await runScoring({
+      dates,
+      personas: ['analyst', 'contrarian'],
+      contexts: contexts(),
+      scorer: liveScorer(cache).scorer,
+      out: liveOut,
+      concurrency: 6,
+    });
     expect(s2.written).toBe(2);
     expect(s2.skipped).toBe(16);
 
     const hits = server.hits;
     const replayOut = fresh('replay.jsonl');
-    const replay = () => new LlmScorer(new ReplayTransport(new ResponseCache(cache, false), 'openai'), { params: defaultScoreChatParams('gpt-4o-mini'), modelCutoff: null });
+    const replay = () =>
+      new LlmScorer(new ReplayTransport(new ResponseCache(cache, false), 'openai'), { params: defaultScoreChatParams('gpt-4o-mini'), modelCutoff: null });
     const s3 = await runScoring({ dates, personas: ['analyst', 'contrarian'], contexts: contexts(), scorer: replay(), out: replayOut, concurrency: 3 });
     expect(server.hits).toBe(hits);
     expect(s3.cached).toBe(18);
     expect(s3.newUsage.requests).toBe(0);
     // The live file holds the two failures before their successes; the replay holds the successes only.
-    const liveOk = readFileSync(liveOut, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('"failure"'));
+    const liveOk = readFileSync(liveOut, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.includes('"failure"'));
     expect(readFileSync(replayOut, 'utf8')).toBe(`${liveOk.join('\n')}\n`);
     const again = fresh('replay-again.jsonl');
     await runScoring({ dates, personas: ['analyst', 'contrarian'], contexts: contexts(), scorer: replay(), out: again, concurrency: 1 });
@@ -185,7 +237,12 @@ describe('LLM scorer over loopback', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(cache, { recursive: true });
     writeFileSync(join(cache, CACHE_FILE), '');
-    const scorer = new LlmScorer(new ReplayTransport(new ResponseCache(cache, false), 'openai'), { params: defaultScoreChatParams('gpt-4o-mini'), modelCutoff: null });
-    await expect(scorer.score({ context: contexts().forDate(dates[1]).get('BBB')!, persona: 'analyst' })).rejects.toThrow(/2020-03-02, ticker BBB, persona analyst/);
+    const scorer = new LlmScorer(new ReplayTransport(new ResponseCache(cache, false), 'openai'), {
+      params: defaultScoreChatParams('gpt-4o-mini'),
+      modelCutoff: null,
+    });
+    await expect(scorer.score({ context: contexts().forDate(dates[1]).get('BBB')!, persona: 'analyst' })).rejects.toThrow(
+      /2020-03-02, ticker BBB, persona analyst/,
+    );
   });
 });

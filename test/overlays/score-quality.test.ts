@@ -1,6 +1,18 @@
 /** src/metrics/score-quality.ts against hand-computed values. */
 import { describe, expect, it } from 'vitest';
-import { forwardReturns, forwardWindows, hitRate, meanStats, rankIc, rankTurnover, scoreQuality, spearman, weightTurnover, windowVolatility, type PriceRows } from '../../src/metrics/score-quality.ts';
+import {
+  forwardReturns,
+  forwardWindows,
+  hitRate,
+  meanStats,
+  rankIc,
+  rankTurnover,
+  scoreQuality,
+  spearman,
+  weightTurnover,
+  windowVolatility,
+  type PriceRows,
+} from '../../src/metrics/score-quality.ts';
 
 const panel = (o: Record<string, Record<string, number>>) => new Map(Object.entries(o).map(([d, m]) => [d, new Map(Object.entries(m))]));
 
@@ -65,12 +77,23 @@ describe('score quality metrics', () => {
     const ext = forwardWindows(rows, ['2020-01-01', '2020-01-04'], 'next', { extendLast: true });
     expect(ext.get('2020-01-04')).toEqual({ date: '2020-01-04', entryRow: 2, exitRow: 4 });
     const h1 = forwardWindows(rows, ['2020-01-01', '2020-01-04', '2020-01-08'], 1);
-    expect([...h1.values()].map((w) => [w.entryRow, w.exitRow])).toEqual([[0, 1], [2, 3]]);
+    expect([...h1.values()].map((w) => [w.entryRow, w.exitRow])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(() => forwardWindows(rows, ['2020-01-01'], 0)).toThrow(/positive whole number/);
-    const p: PriceRows = { dates: rows, tickers: ['A', 'B'], close: Float64Array.from([10, 1, 11, 1, 12, 1, 11, 2, 12, 4]), available: Uint8Array.from([1, 0, 1, 0, 1, 1, 1, 1, 1, 1]) };
+    const p: PriceRows = {
+      dates: rows,
+      tickers: ['A', 'B'],
+      close: Float64Array.from([10, 1, 11, 1, 12, 1, 11, 2, 12, 4]),
+      available: Uint8Array.from([1, 0, 1, 0, 1, 1, 1, 1, 1, 1]),
+    };
     const f = forwardReturns(p, ['2020-01-01', '2020-01-04'], 'next');
     expect([...f.get('2020-01-01')!]).toEqual([['A', expect.closeTo(0.2, 12)]]); // B has no bar at entry
-    expect(windowVolatility(p, 0, 0, 2)).toBeCloseTo(Math.sqrt(((Math.log(1.1) - Math.log(1.2) / 2) ** 2 + (Math.log(12 / 11) - Math.log(1.2) / 2) ** 2) / 1) * Math.sqrt(252), 12);
+    expect(windowVolatility(p, 0, 0, 2)).toBeCloseTo(
+      Math.sqrt(((Math.log(1.1) - Math.log(1.2) / 2) ** 2 + (Math.log(12 / 11) - Math.log(1.2) / 2) ** 2) / 1) * Math.sqrt(252),
+      12,
+    );
     const q = scoreQuality(panel({ '2020-01-01': { A: 7, B: 3 }, '2020-01-04': { A: 7, B: 3 } }), p);
     expect(q.hitRate.calls).toBe(1);
     expect(q.rankIc.undefinedDates).toEqual(['2020-01-01', '2020-01-04']);

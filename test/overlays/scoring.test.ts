@@ -69,29 +69,37 @@ describe('contexts', () => {
   it('point in time (property): altering every price and news item on or after a date leaves earlier records and prompts unchanged', async () => {
     const base = await collectScores({ dates: SCORING_DATES, contexts: contexts(), scorer: new MomentumScorer() });
     const baseHashes = new Map(
-      planScoring({ dates: SCORING_DATES, contexts: contexts() }).jobs.map(({ job, context }) => [`${job.date}|${job.ticker}`, promptHash(buildScoreMessages(context, 'value'))]),
+      planScoring({ dates: SCORING_DATES, contexts: contexts() }).jobs.map(({ job, context }) => [
+        `${job.date}|${job.ticker}`,
+        promptHash(buildScoreMessages(context, 'value')),
+      ]),
     );
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: SCORING_DATES.length - 1 }), fc.double({ min: 0.3, max: 3, noNaN: true }), fc.integer({ min: 0, max: 1000 }), async (k, factor, salt) => {
-        const cut = SCORING_DATES[k];
-        const close = new Float64Array(prices.close);
-        const N = prices.tickers.length;
-        prices.dates.forEach((d, t) => {
-          if (d >= cut) for (let i = 0; i < N; i++) close[t * N + i] *= factor * (1 + ((t + i + salt) % 5) / 10);
-        });
-        const altered: ClosePrices = { ...prices, close };
-        const alteredNews = new NewsStore([
-          ...news.items.map((n) => (n.date >= cut ? { ...n, text: `${n.text} CHANGED ${salt}` } : n)),
-          ...TICKERS.map((ticker) => ({ date: cut, ticker, text: `breaking ${salt}` })),
-        ]);
-        const c = new ScoringContexts({ prices: altered, news: alteredNews });
-        const recs = await collectScores({ dates: SCORING_DATES, contexts: c, scorer: new MomentumScorer() });
-        const before = (rs: ScoreRecord[]) => rs.filter((r) => r.date <= cut).map((r) => JSON.stringify(r));
-        expect(before(recs)).toEqual(before(base));
-        for (const { job, context } of planScoring({ dates: SCORING_DATES.filter((d) => d <= cut), contexts: c }).jobs) {
-          expect(promptHash(buildScoreMessages(context, 'value'))).toBe(baseHashes.get(`${job.date}|${job.ticker}`));
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: SCORING_DATES.length - 1 }),
+        fc.double({ min: 0.3, max: 3, noNaN: true }),
+        fc.integer({ min: 0, max: 1000 }),
+        async (k, factor, salt) => {
+          const cut = SCORING_DATES[k];
+          const close = new Float64Array(prices.close);
+          const N = prices.tickers.length;
+          prices.dates.forEach((d, t) => {
+            if (d >= cut) for (let i = 0; i < N; i++) close[t * N + i] *= factor * (1 + ((t + i + salt) % 5) / 10);
+          });
+          const altered: ClosePrices = { ...prices, close };
+          const alteredNews = new NewsStore([
+            ...news.items.map((n) => (n.date >= cut ? { ...n, text: `${n.text} CHANGED ${salt}` } : n)),
+            ...TICKERS.map((ticker) => ({ date: cut, ticker, text: `breaking ${salt}` })),
+          ]);
+          const c = new ScoringContexts({ prices: altered, news: alteredNews });
+          const recs = await collectScores({ dates: SCORING_DATES, contexts: c, scorer: new MomentumScorer() });
+          const before = (rs: ScoreRecord[]) => rs.filter((r) => r.date <= cut).map((r) => JSON.stringify(r));
+          expect(before(recs)).toEqual(before(base));
+          for (const { job, context } of planScoring({ dates: SCORING_DATES.filter((d) => d <= cut), contexts: c }).jobs) {
+            expect(promptHash(buildScoreMessages(context, 'value'))).toBe(baseHashes.get(`${job.date}|${job.ticker}`));
+          }
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -123,7 +131,12 @@ describe('offline scorers', () => {
     expect(b.answer).toEqual(a.answer);
     const c = await s.score({ context: ctx.get('BBB')!, persona: 'analyst' });
     expect(c.promptHash).not.toBe(a.promptHash);
-    const all = await collectScores({ dates: SCORING_DATES, contexts: contexts(), personas: parsePersonas('analyst,value,contrarian'), scorer: new RandomScorer(3) });
+    const all = await collectScores({
+      dates: SCORING_DATES,
+      contexts: contexts(),
+      personas: parsePersonas('analyst,value,contrarian'),
+      scorer: new RandomScorer(3),
+    });
     for (const r of all) for (const x of [r.fundamentals, r.momentum, r.sentiment, r.risk]) expect(Number.isInteger(x) && x! >= 1 && x! <= 10).toBe(true);
     expect(new Set(all.map((r) => r.persona))).toEqual(new Set(['analyst', 'value', 'contrarian']));
   });
@@ -170,7 +183,18 @@ describe('scores file', () => {
     ...over,
   });
   const failed = (over: Partial<ScoreRecord> = {}): ScoreRecord =>
-    good({ fundamentals: null, momentum: null, sentiment: null, risk: null, composite: null, reasoning: null, confidence: null, failure: 'x', raw: [], ...over });
+    good({
+      fundamentals: null,
+      momentum: null,
+      sentiment: null,
+      risk: null,
+      composite: null,
+      reasoning: null,
+      confidence: null,
+      failure: 'x',
+      raw: [],
+      ...over,
+    });
 
   it('validates every line with file:line: field: problem', () => {
     const line = (r: unknown) => `${JSON.stringify(r)}\n`;
@@ -216,7 +240,10 @@ class TestScorer implements AssetScorer {
   async score(input: ScoreInput): Promise<ScoreOutcome> {
     this.calls++;
     this.opts.onCall?.(this.calls);
-    if (this.opts.delay) await new Promise((r) => setTimeout(r, (input.context.ticker.charCodeAt(0) * 7 + input.persona.length * 13 + Number(input.context.date.slice(5, 7)) * 3) % 9));
+    if (this.opts.delay)
+      await new Promise((r) =>
+        setTimeout(r, (input.context.ticker.charCodeAt(0) * 7 + input.persona.length * 13 + Number(input.context.date.slice(5, 7)) * 3) % 9),
+      );
     const o = await this.inner.score(input);
     if (this.opts.failIf?.(input)) return { ...o, answer: null, failure: 'scripted failure', raw: ['{bad'] };
     return o;
@@ -229,8 +256,24 @@ describe('runScoring', () => {
   it('the file is byte-identical whatever the concurrency and completion order; ScoreBook aggregates personas', async () => {
     const a = freshOut();
     const b = freshOut();
-    await runScoring({ dates: SCORING_DATES, personas, contexts: contexts(), scorer: new TestScorer(1, { delay: true }), out: a, concurrency: 1, durable: false });
-    const s = await runScoring({ dates: SCORING_DATES, personas, contexts: contexts(), scorer: new TestScorer(1, { delay: true }), out: b, concurrency: 8, durable: false });
+    await runScoring({
+      dates: SCORING_DATES,
+      personas,
+      contexts: contexts(),
+      scorer: new TestScorer(1, { delay: true }),
+      out: a,
+      concurrency: 1,
+      durable: false,
+    });
+    const s = await runScoring({
+      dates: SCORING_DATES,
+      personas,
+      contexts: contexts(),
+      scorer: new TestScorer(1, { delay: true }),
+      out: b,
+      concurrency: 8,
+      durable: false,
+    });
     expect(readFileSync(b, 'utf8')).toBe(readFileSync(a, 'utf8'));
     expect(s.total).toBe((3 * 5 + 4 * 3) * 2);
     expect(s.unlisted).toBe(5);
@@ -244,7 +287,15 @@ describe('runScoring', () => {
   it('resumes: a rerun skips successes and retries exactly the failures (failures stay before their success)', async () => {
     const out = freshOut();
     const failIf = (i: ScoreInput) => i.context.ticker === 'BBB' && i.persona === 'value';
-    const first = await runScoring({ dates: SCORING_DATES, personas, contexts: contexts(), scorer: new TestScorer(2, { failIf }), out, concurrency: 3, durable: false });
+    const first = await runScoring({
+      dates: SCORING_DATES,
+      personas,
+      contexts: contexts(),
+      scorer: new TestScorer(2, { failIf }),
+      out,
+      concurrency: 3,
+      durable: false,
+    });
     expect(first.failures).toBe(SCORING_DATES.length);
     const again = new TestScorer(2);
     const second = await runScoring({ dates: SCORING_DATES, personas, contexts: contexts(), scorer: again, out, concurrency: 3, durable: false });
@@ -258,7 +309,9 @@ describe('runScoring', () => {
     await runScoring({ dates: SCORING_DATES, personas, contexts: contexts(), scorer: third, out, concurrency: 3, durable: false });
     expect(third.calls).toBe(0);
     // A rerun with a different scorer is refused, naming what differs.
-    await expect(runScoring({ dates: SCORING_DATES, contexts: contexts(), scorer: new MomentumScorer(), out, concurrency: 1 })).rejects.toThrow(/differs in provider, model/);
+    await expect(runScoring({ dates: SCORING_DATES, contexts: contexts(), scorer: new MomentumScorer(), out, concurrency: 1 })).rejects.toThrow(
+      /differs in provider, model/,
+    );
   });
 
   it('an interrupt keeps the records written, sorted; the resumed file equals an uninterrupted one', async () => {
@@ -266,7 +319,16 @@ describe('runScoring', () => {
     await runScoring({ dates: SCORING_DATES, personas, contexts: contexts(), scorer: new TestScorer(4), out: straight, concurrency: 2, durable: false });
     const out = freshOut();
     const ctrl = new AbortController();
-    const s = await runScoring({ dates: SCORING_DATES, personas, contexts: contexts(), scorer: new TestScorer(4, { delay: true, onCall: (n) => n === 10 && ctrl.abort(new Error('interrupted by SIGINT')) }), out, concurrency: 4, signal: ctrl.signal, durable: false });
+    const s = await runScoring({
+      dates: SCORING_DATES,
+      personas,
+      contexts: contexts(),
+      scorer: new TestScorer(4, { delay: true, onCall: (n) => n === 10 && ctrl.abort(new Error('interrupted by SIGINT')) }),
+      out,
+      concurrency: 4,
+      signal: ctrl.signal,
+      durable: false,
+    });
     expect(s.interrupted).toBe(true);
     expect(s.written).toBeGreaterThan(0);
     expect(s.written).toBeLessThan(s.total);
@@ -310,9 +372,15 @@ describe('runScoring', () => {
 
   it('missing data fails before the first score', async () => {
     const scorer = new TestScorer(6);
-    await expect(runScoring({ dates: ['2018-06-01', ...SCORING_DATES], contexts: contexts(), scorer, out: freshOut(), concurrency: 1 })).rejects.toThrow(/no price row before 2018-06-01/);
-    await expect(runScoring({ dates: SCORING_DATES, tickers: ['AAA', 'ZZZ'], contexts: contexts(), scorer, out: freshOut(), concurrency: 1 })).rejects.toThrow(/no prices for ZZZ/);
-    await expect(runScoring({ dates: [...SCORING_DATES, '2021-06-01'], contexts: contexts(), scorer, out: freshOut(), concurrency: 1 })).rejects.toThrow(/no price within 14 days before 2021-06-01: the prices end 2020-12/);
+    await expect(runScoring({ dates: ['2018-06-01', ...SCORING_DATES], contexts: contexts(), scorer, out: freshOut(), concurrency: 1 })).rejects.toThrow(
+      /no price row before 2018-06-01/,
+    );
+    await expect(runScoring({ dates: SCORING_DATES, tickers: ['AAA', 'ZZZ'], contexts: contexts(), scorer, out: freshOut(), concurrency: 1 })).rejects.toThrow(
+      /no prices for ZZZ/,
+    );
+    await expect(runScoring({ dates: [...SCORING_DATES, '2021-06-01'], contexts: contexts(), scorer, out: freshOut(), concurrency: 1 })).rejects.toThrow(
+      /no price within 14 days before 2021-06-01: the prices end 2020-12/,
+    );
     expect(scorer.calls).toBe(0);
   });
 });

@@ -6,12 +6,35 @@ import { parseSignals, readSignals, SignalsWriter, successfulSignals, type Signa
 import { loadNews } from '../../src/data/news.ts';
 
 const ok = (date: string, over: Partial<SignalRecord> = {}): SignalRecord => ({
-  date, asOf: date, source: 'news', provider: 'openai', model: 'gpt-4o-mini', format: 'json', promptHash: 'b'.repeat(64),
-  label: 'Bullish', score: 2, confidence: 0.7, explanation: 'e', keyFactors: ['k'],
-  usage: { promptTokens: 10, completionTokens: 5, requests: 1, costUsd: 0.00001 }, latencyMs: 12.5, cached: false,
-  pointInTime: true, modelCutoff: { month: '2023-10', origin: 'table', approximate: false }, ...over,
+  date,
+  asOf: date,
+  source: 'news',
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  format: 'json',
+  promptHash: 'b'.repeat(64),
+  label: 'Bullish',
+  score: 2,
+  confidence: 0.7,
+  explanation: 'e',
+  keyFactors: ['k'],
+  usage: { promptTokens: 10, completionTokens: 5, requests: 1, costUsd: 0.00001 },
+  latencyMs: 12.5,
+  cached: false,
+  pointInTime: true,
+  modelCutoff: { month: '2023-10', origin: 'table', approximate: false },
+  ...over,
 });
-const failed = (date: string): SignalRecord => ({ ...ok(date), label: null, score: null, confidence: null, explanation: null, keyFactors: [], failure: 'answer could not be validated', raw: ['{bad', '{bad'] });
+const failed = (date: string): SignalRecord => ({
+  ...ok(date),
+  label: null,
+  score: null,
+  confidence: null,
+  explanation: null,
+  keyFactors: [],
+  failure: 'answer could not be validated',
+  raw: ['{bad', '{bad'],
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'marginlab-signals-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,17 +44,24 @@ describe('signals file', () => {
     const text = [failed('2020-05-01'), ok('2020-08-01'), ok('2020-05-01', { label: 'Flat', score: 0 })].map((r) => JSON.stringify(r)).join('\n') + '\n';
     const f = parseSignals(text, 's.jsonl');
     expect(f.records).toHaveLength(3);
-    expect(f.latest.map((r) => [r.date, r.label])).toEqual([['2020-05-01', 'Flat'], ['2020-08-01', 'Bullish']]);
+    expect(f.latest.map((r) => [r.date, r.label])).toEqual([
+      ['2020-05-01', 'Flat'],
+      ['2020-08-01', 'Bullish'],
+    ]);
     expect(successfulSignals(f)).toHaveLength(2);
   });
 
   it('validates on read with file:line: field: problem', () => {
     const bad = { ...ok('2020-05-01'), score: 3 };
-    expect(() => parseSignals(`${JSON.stringify(ok('2020-02-01'))}\n${JSON.stringify(bad)}\n`, 'x.jsonl')).toThrow(/^x\.jsonl:2: score: expected 2 for Bullish, got 3/);
+    expect(() => parseSignals(`${JSON.stringify(ok('2020-02-01'))}\n${JSON.stringify(bad)}\n`, 'x.jsonl')).toThrow(
+      /^x\.jsonl:2: score: expected 2 for Bullish, got 3/,
+    );
     expect(() => parseSignals(`${JSON.stringify({ ...ok('2020-05-01'), extra: 1 })}\n`, 'x.jsonl')).toThrow(/x\.jsonl:1: .*extra/);
     expect(() => parseSignals('not json\n', 'x.jsonl')).toThrow(/x\.jsonl:1: expected one JSON signal record per line/);
     expect(() => parseSignals(`${JSON.stringify({ ...ok('2020-05-01'), label: null })}\n`, 'x.jsonl')).toThrow(/x\.jsonl:1: label/);
-    expect(() => parseSignals(`${JSON.stringify(ok('2020-05-01'))}\n${JSON.stringify(ok('2020-05-01'))}\n`, 'x.jsonl')).toThrow(/x\.jsonl:2: date 2020-05-01 already has a successful record/);
+    expect(() => parseSignals(`${JSON.stringify(ok('2020-05-01'))}\n${JSON.stringify(ok('2020-05-01'))}\n`, 'x.jsonl')).toThrow(
+      /x\.jsonl:2: date 2020-05-01 already has a successful record/,
+    );
     expect(() => parseSignals(`${JSON.stringify({ ...ok('2020-05-01'), cheating: false })}\n`, 'x.jsonl')).toThrow(/cheating/);
   });
 
@@ -67,7 +97,11 @@ describe('news files', () => {
     expect(s.before('2020-04-01').map((i) => i.date)).toEqual(['2020-03-01']);
     const jsonl = join(dir, 'n.jsonl');
     writeFileSync(jsonl, '{"date":"2020-04-02","ticker":"AAPL","text":"Apple up"}\n\n{"date":"2020-04-01","text":"Market flat"}\n');
-    expect(loadNews(jsonl).before('2020-04-02').map((i) => i.text)).toEqual(['Market flat']);
+    expect(
+      loadNews(jsonl)
+        .before('2020-04-02')
+        .map((i) => i.text),
+    ).toEqual(['Market flat']);
   });
 
   it('rejects bad rows with file:line and what was expected', () => {

@@ -105,7 +105,11 @@ describe('stable order', () => {
     const f = readSignals(out);
     expect(f.latest.map((r) => r.date)).toEqual([...f.latest.map((r) => r.date)].sort());
     expect(f.latest).toHaveLength(12);
-    const replay = new LlmForecaster(new ReplayTransport(new ResponseCache(join(dir, 'cache'), false), 'openai'), { format: 'json', params, modelCutoff: null });
+    const replay = new LlmForecaster(new ReplayTransport(new ResponseCache(join(dir, 'cache'), false), 'openai'), {
+      format: 'json',
+      params,
+      modelCutoff: null,
+    });
     const s = await runForecasts({ dates, source, forecaster: replay, format: 'json', out, concurrency: 2 });
     expect(s.skipped).toBe(12);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(dir, 'live.jsonl'), 'utf8'));

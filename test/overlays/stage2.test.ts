@@ -5,7 +5,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseDecisionDates } from '../../overlays/dates.ts';
 import { labelForScore } from '../../overlays/labels.ts';
 import type { SignalRecord } from '../../overlays/signals.ts';
-import { boundaries, directMappingSchedule, paperRuleSchedule, scheduleFromSignalsFile, zeroChangeSchedule, type ForecastPoint } from '../../overlays/stage2.ts';
+import {
+  boundaries,
+  directMappingSchedule,
+  paperRuleSchedule,
+  scheduleFromSignalsFile,
+  zeroChangeSchedule,
+  type ForecastPoint,
+} from '../../overlays/stage2.ts';
 
 const QUARTERS = parseDecisionDates('quarterly:2020-05-01:2024-02-01');
 // A distinct score per quarter, so the test can tell which forecast each boundary used.
@@ -26,7 +33,14 @@ describe('decision dates', () => {
 
   it('boundaries match the paper for 6 months: 8 segments from 2020-05-01 to 2023-11-01', () => {
     expect(boundaries(PERIOD.start, PERIOD.end, 6)).toEqual([
-      '2020-05-01', '2020-11-01', '2021-05-01', '2021-11-01', '2022-05-01', '2022-11-01', '2023-05-01', '2023-11-01',
+      '2020-05-01',
+      '2020-11-01',
+      '2021-05-01',
+      '2021-11-01',
+      '2022-05-01',
+      '2022-11-01',
+      '2023-05-01',
+      '2023-11-01',
     ]);
     expect(boundaries(PERIOD.start, PERIOD.end, 12)).toEqual(['2020-05-01', '2021-05-01', '2022-05-01', '2023-05-01']);
     expect(() => boundaries(PERIOD.start, PERIOD.end, 4)).toThrow(/3, 6 or 12/);
@@ -81,7 +95,10 @@ describe('direct mapping', () => {
     expect(r.schedule.reallocations).toHaveLength(16);
     expect(r.schedule.reallocations[0].target).toBeCloseTo(0.5 + 0.4 * 1 * 0.5, 12);
     expect(r.schedule.reallocations[1].target).toBeCloseTo(0.5 - 0.4 * 1 * 0.5, 12);
-    const noConfidence = directMappingSchedule(QUARTERS.map((date) => ({ date, score: -3, confidence: null })), { ...PERIOD, freqMonths: 3 });
+    const noConfidence = directMappingSchedule(
+      QUARTERS.map((date) => ({ date, score: -3, confidence: null })),
+      { ...PERIOD, freqMonths: 3 },
+    );
     expect(noConfidence.schedule.targets[0].longShare).toBeCloseTo(0.1, 12);
   });
 });
@@ -98,14 +115,32 @@ describe('zero-change control and signals files', () => {
 
   it('builds a schedule from a signals file', () => {
     const records: SignalRecord[] = points.map((p) => ({
-      date: p.date, asOf: p.date, source: 'macro', provider: 'macro', model: 'macro-rules-v1', format: null,
-      promptHash: 'a'.repeat(64), label: labelForScore(p.score!), score: p.score, confidence: p.confidence,
-      explanation: 'x', keyFactors: [], usage: { promptTokens: 0, completionTokens: 0, requests: 0, costUsd: 0 },
-      latencyMs: 0, cached: false, pointInTime: true,
+      date: p.date,
+      asOf: p.date,
+      source: 'macro',
+      provider: 'macro',
+      model: 'macro-rules-v1',
+      format: null,
+      promptHash: 'a'.repeat(64),
+      label: labelForScore(p.score!),
+      score: p.score,
+      confidence: p.confidence,
+      explanation: 'x',
+      keyFactors: [],
+      usage: { promptTokens: 0, completionTokens: 0, requests: 0, costUsd: 0 },
+      latencyMs: 0,
+      cached: false,
+      pointInTime: true,
     }));
     const file = join(dir, 's.jsonl');
     // Completion order, not date order: the reader sorts.
-    writeFileSync(file, [...records].reverse().map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(
+      file,
+      [...records]
+        .reverse()
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     const viaFile = scheduleFromSignalsFile(file, { rule: 'paper', ...PERIOD, freqMonths: 6 });
     expect(viaFile.schedule).toEqual(paperRuleSchedule(points, { ...PERIOD, freqMonths: 6 }).schedule);
   });

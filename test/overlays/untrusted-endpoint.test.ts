@@ -63,7 +63,8 @@ function recording(cacheDir: string, baseURL = server.baseURL, o: Partial<OpenAI
 function replaying(cacheDir: string, endpoint?: string) {
   return new LlmForecaster(new ReplayTransport(new ResponseCache(cacheDir, false), 'openai', endpoint), { format: 'json', params, modelCutoff: null });
 }
-const run = (forecaster: LlmForecaster, out: string, ds: readonly string[] = dates) => runForecasts({ dates: ds, source, forecaster, format: 'json', out, concurrency: 4 });
+const run = (forecaster: LlmForecaster, out: string, ds: readonly string[] = dates) =>
+  runForecasts({ dates: ds, source, forecaster, format: 'json', out, concurrency: 4 });
 
 function hitsFor(date: string, from: number): number {
   return server.requests.filter((r) => r.hit >= from && dateOf(r.body) === date).length;
@@ -95,7 +96,10 @@ describe('secrets: a server that echoes the key', () => {
     const d = '2020-05-01';
     const messages = buildMessages(source.build(d), { format: 'json' });
     const text = JSON.stringify({ label: 'Flat', confidence: 0.5, explanation: `echoed Bearer ${KEY}`, keyFactors: [KEY] });
-    writeFileSync(join(cache, CACHE_FILE), `${JSON.stringify({ key: cacheKey('openai', params, messages), provider: 'openai', model: params.model, promptHash: promptHash(messages), text, usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1, createdAt: '2024-01-01T00:00:00.000Z' })}\n`);
+    writeFileSync(
+      join(cache, CACHE_FILE),
+      `${JSON.stringify({ key: cacheKey('openai', params, messages), provider: 'openai', model: params.model, promptHash: promptHash(messages), text, usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1, createdAt: '2024-01-01T00:00:00.000Z' })}\n`,
+    );
     const saved = process.env.OPENAI_API_KEY;
     process.env.OPENAI_API_KEY = KEY;
     try {
@@ -106,7 +110,11 @@ describe('secrets: a server that echoes the key', () => {
     }
     const written = readFileSync(join(root, 'replay.jsonl'), 'utf8');
     expect(written).not.toContain(KEY);
-    expect(readSignals(join(root, 'replay.jsonl')).latest[0]).toMatchObject({ label: 'Flat', explanation: 'echoed Bearer [REDACTED]', keyFactors: ['[REDACTED]'] });
+    expect(readSignals(join(root, 'replay.jsonl')).latest[0]).toMatchObject({
+      label: 'Flat',
+      explanation: 'echoed Bearer [REDACTED]',
+      keyFactors: ['[REDACTED]'],
+    });
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -141,7 +149,26 @@ describe('secrets: a server that echoes the key', () => {
     });
     const out = join(sub('echo'), 'gpt.jsonl');
     const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.baseURL };
-    const args = ['forecast', '--source', 'prices', '--provider', 'openai', '--model', 'gpt-4o-mini', '--model-cutoff', '2019-01', '--concurrency', '1', '--verbose', '--max-attempts', '3', '--dates', '2021-02-01,2021-05-01,2021-08-01,2021-11-01,2022-02-01,2022-05-01', '--out', out];
+    const args = [
+      'forecast',
+      '--source',
+      'prices',
+      '--provider',
+      'openai',
+      '--model',
+      'gpt-4o-mini',
+      '--model-cutoff',
+      '2019-01',
+      '--concurrency',
+      '1',
+      '--verbose',
+      '--max-attempts',
+      '3',
+      '--dates',
+      '2021-02-01,2021-05-01,2021-08-01,2021-11-01,2022-02-01,2022-05-01',
+      '--out',
+      out,
+    ];
     const first = await spawnForecast(args, env);
     expect(first.code).toBe(2); // some dates failed
     expect(first.stderr).toMatch(/retry 2022-05-01: attempt 1 failed \(HTTP 500: 500 upstream said auth=Bearer \[REDACTED\]; key=\[REDACTED\]/);
@@ -165,7 +192,8 @@ describe('secrets: a server that echoes the key', () => {
 
     // A prefix too: text cut before it was redacted would leak the start of the key.
     const secrets = [KEY, B64_KEY, B64_BEARER, encodeURIComponent(KEY), KEY.slice(0, 10)];
-    for (const text of [first.stdout, first.stderr, second.stdout, second.stderr, denied.stdout, denied.stderr]) for (const s of secrets) expect(text).not.toContain(s);
+    for (const text of [first.stdout, first.stderr, second.stdout, second.stderr, denied.stdout, denied.stderr])
+      for (const s of secrets) expect(text).not.toContain(s);
     const files = allFiles(dir);
     expect(files.some((f) => f.endsWith(CACHE_FILE))).toBe(true);
     for (const f of files) {
@@ -244,9 +272,13 @@ describe('caching: only what validated, keyed by endpoint', () => {
       expect(readFileSync(join(root, 'rb.jsonl'), 'utf8')).toBe(readFileSync(join(root, 'b.jsonl'), 'utf8'));
       const ambiguous = await run(replaying(cache), join(root, 'rx.jsonl')).catch((e) => e);
       expect(ambiguous).toBeInstanceOf(FatalProviderError);
-      expect(ambiguous.message).toMatch(/holds answers to the same prompt from 2 endpoints \(.*127\.0\.0\.1.*127\.0\.0\.1.*\); say which to replay with --base-url or OPENAI_BASE_URL/);
+      expect(ambiguous.message).toMatch(
+        /holds answers to the same prompt from 2 endpoints \(.*127\.0\.0\.1.*127\.0\.0\.1.*\); say which to replay with --base-url or OPENAI_BASE_URL/,
+      );
       const elsewhere = await run(replaying(cache, 'http://127.0.0.1:9/v1'), join(root, 'rc.jsonl')).catch((e) => e);
-      expect(elsewhere.message).toMatch(/endpoint http:\/\/127\.0\.0\.1:9\/v1, .*the cache has this prompt's answer from http:\/\/127\.0\.0\.1:\d+\/v1, http:\/\/127\.0\.0\.1:\d+\/v1/);
+      expect(elsewhere.message).toMatch(
+        /endpoint http:\/\/127\.0\.0\.1:9\/v1, .*the cache has this prompt's answer from http:\/\/127\.0\.0\.1:\d+\/v1, http:\/\/127\.0\.0\.1:\d+\/v1/,
+      );
     } finally {
       await other.close();
     }
@@ -296,7 +328,9 @@ describe('size: replies are capped', () => {
     expect(s.failures).toBe(1);
     expect(hitsFor('2022-08-01', from)).toBe(1);
     const rec = readSignals(out).latest.find((r) => r.date === '2022-08-01')!;
-    expect(rec.failure).toMatch(/request failed: openai gpt-4o-mini, 2022-08-01: the reply is larger than the 1048576-byte cap \(\d+ bytes or more; see --max-reply-bytes\)/);
+    expect(rec.failure).toMatch(
+      /request failed: openai gpt-4o-mini, 2022-08-01: the reply is larger than the 1048576-byte cap \(\d+ bytes or more; see --max-reply-bytes\)/,
+    );
     expect(rec.raw).toEqual([]);
     expect(statSync(out).size).toBeLessThan(50_000);
     expect(statSync(join(cache, CACHE_FILE)).size).toBeLessThan(50_000);
@@ -340,7 +374,9 @@ describe('a malformed usage field costs nothing but the cost figure', () => {
     for (const r of recs) {
       expect(r.label).toBe('Bullish');
       if (r.date in bad) {
-        expect(r.warnings?.[0]).toMatch(/^malformed token counts from the endpoint \(usage\.(prompt|completion)_tokens is .*, not a token count \(a non-negative integer\)\): counted as 0, cost unknown; the answer is kept$/);
+        expect(r.warnings?.[0]).toMatch(
+          /^malformed token counts from the endpoint \(usage\.(prompt|completion)_tokens is .*, not a token count \(a non-negative integer\)\): counted as 0, cost unknown; the answer is kept$/,
+        );
         expect(r.usage.costUsd).toBeNull();
       } else {
         expect(r.warnings).toBeUndefined();
@@ -405,7 +441,10 @@ describe('the base URL is configuration', () => {
       expect(existsSync(root)).toBe(false);
       expect(server.hits).toBe(from);
     } finally {
-      for (const [k, v] of [['OPENAI_API_KEY', saved.key], ['OPENAI_BASE_URL', saved.url]] as const) {
+      for (const [k, v] of [
+        ['OPENAI_API_KEY', saved.key],
+        ['OPENAI_BASE_URL', saved.url],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -428,7 +467,9 @@ describe('a 200 that is not a chat completion says what it is', () => {
     const s = await run(recording(join(root, 'cache')), join(root, 'gpt.jsonl'));
     expect(s.failures).toBe(5);
     const byDate = Object.fromEntries(readSignals(join(root, 'gpt.jsonl')).latest.map((r) => [r.date, r.failure ?? 'ok']));
-    expect(byDate['2020-05-01']).toMatch(/answered HTTP 200 with a body that is not JSON \(content-type "text\/html", 41 bytes, starting "<html><body>502 Bad Gateway<\/body><\/html>"\)/);
+    expect(byDate['2020-05-01']).toMatch(
+      /answered HTTP 200 with a body that is not JSON \(content-type "text\/html", 41 bytes, starting "<html><body>502 Bad Gateway<\/body><\/html>"\)/,
+    );
     expect(byDate['2020-08-01']).toMatch(/with a body that is not JSON \(content-type "application\/json", 13 bytes, starting "\{\\"choices\\": \["\)/);
     expect(byDate['2020-11-01']).toMatch(/answered HTTP 200 with JSON that is not a chat completion object \("\[1, 2, 3\]"\)/);
     expect(byDate['2021-02-01']).toMatch(/answered HTTP 200 with an error instead of a completion: "model overloaded"/);
@@ -439,4 +480,3 @@ describe('a 200 that is not a chat completion says what it is', () => {
 });
 
 const cli = forecastCli;
-

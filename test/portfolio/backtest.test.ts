@@ -40,7 +40,7 @@ describe('backtest', () => {
     }
   });
 
-  it('finrl-mvo is FinRL\'s preset: max-Sharpe, [0, 0.5], sample Σ, training-period returns, bought once', () => {
+  it("finrl-mvo is FinRL's preset: max-Sharpe, [0, 0.5], sample Σ, training-period returns, bought once", () => {
     const cfg = backtestConfig({ strategy: 'finrl-mvo', trade: short });
     expect(cfg).toMatchObject({ objective: 'max-sharpe', maxWeight: 0.5, minWeight: 0, cov: 'sample', mu: 'mean', rebalance: 'never' });
     const res = backtestStrategy(cfg, { universe: dow });
@@ -51,7 +51,7 @@ describe('backtest', () => {
     expect(makeStrategy('min-variance', { objective: 'max-sharpe' }).describe()).toMatch(/minimum variance/);
   });
 
-  it('annualises with the universe\'s own calendar (365 days for crypto, 252 for stocks)', () => {
+  it("annualises with the universe's own calendar (365 days for crypto, 252 for stocks)", () => {
     const c = backtestStrategy(backtestConfig({ strategy: 'equal-weight', universe: 'crypto', trade: '2021-01-01:2021-12-31' }));
     const eq = c.rows.map((r) => r.equity);
     expect(c.rows.some((r) => new Date(`${r.date}T00:00:00Z`).getUTCDay() === 6)).toBe(true);
@@ -91,9 +91,17 @@ describe('backtest', () => {
   });
 
   it('each bad input gives its own clear error', () => {
-    expect(() => backtestStrategy(backtestConfig({ strategy: 'mvo', trade: short, maxWeight: 0.02 }), { universe: dow })).toThrow(/mvo on 2021-01-04: .*(bound|upper)/i);
-    expect(() => backtestStrategy(backtestConfig({ strategy: 'mvo', trade: '2008-03-03:2008-06-30', window: 252 }), { universe: dow })).toThrow(/estimation window \(252 returns\) is longer than the history before 2008-03-03/);
-    expect(() => backtestStrategy(backtestConfig({ strategy: 'mvo', trade: short, sectors: [{ name: 'Tech', tickers: ['AAPL', 'NOPE'], upper: 0.3 }] }), { universe: dow })).toThrow(/sector limit "Tech": unknown ticker NOPE/);
+    expect(() => backtestStrategy(backtestConfig({ strategy: 'mvo', trade: short, maxWeight: 0.02 }), { universe: dow })).toThrow(
+      /mvo on 2021-01-04: .*(bound|upper)/i,
+    );
+    expect(() => backtestStrategy(backtestConfig({ strategy: 'mvo', trade: '2008-03-03:2008-06-30', window: 252 }), { universe: dow })).toThrow(
+      /estimation window \(252 returns\) is longer than the history before 2008-03-03/,
+    );
+    expect(() =>
+      backtestStrategy(backtestConfig({ strategy: 'mvo', trade: short, sectors: [{ name: 'Tech', tickers: ['AAPL', 'NOPE'], upper: 0.3 }] }), {
+        universe: dow,
+      }),
+    ).toThrow(/sector limit "Tech": unknown ticker NOPE/);
     expect(() => backtestStrategy(backtestConfig({ strategy: 'mvo', trade: short, minWeight: -0.2 }), { universe: dow })).toThrow(/no gross exposure limit/);
     expect(() => backtestConfig({ strategy: 'mvo', rebalance: 'hourly' })).toThrow(/rebalance/);
     const dir = mkdtempSync(join(tmpdir(), 'bt-'));
@@ -123,6 +131,7 @@ describe('backtest', () => {
     // deterministic: the same config gives byte-identical files
     const out2 = mkdtempSync(join(tmpdir(), 'bt-run-'));
     runBacktest(backtestConfig({ strategy: 'risk-parity', trade: short, out: out2 }));
-    for (const f of ['weights.csv', 'account.csv', 'metrics.json', 'report.html']) expect(readFileSync(join(out2, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
+    for (const f of ['weights.csv', 'account.csv', 'metrics.json', 'report.html'])
+      expect(readFileSync(join(out2, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
   });
 });

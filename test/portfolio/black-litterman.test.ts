@@ -37,7 +37,7 @@ describe('Black–Litterman: pure functions', () => {
   const prior = impliedPrior(SIGMA, N, W_MKT, delta);
 
   it('the implied prior is δ·Σ·w_mkt', () => {
-    for (let i = 0; i < N; i++) expect(prior[i]).toBeCloseTo(delta * (SIGMA[i * 3] + SIGMA[i * 3 + 1] + SIGMA[i * 3 + 2]) / 3, 15);
+    for (let i = 0; i < N; i++) expect(prior[i]).toBeCloseTo((delta * (SIGMA[i * 3] + SIGMA[i * 3 + 1] + SIGMA[i * 3 + 2])) / 3, 15);
   });
 
   it('one relative view: mean and covariance equal the precision form to 1e-10 (He–Litterman Ω)', () => {
@@ -112,7 +112,10 @@ describe('Black–Litterman: pure functions', () => {
   });
 
   it('He–Litterman Ω: τ cancels in the mean, not in the covariance', () => {
-    const P = [[1, -1, 0], [0, 0, 1]];
+    const P = [
+      [1, -1, 0],
+      [0, 0, 1],
+    ];
     const Q = [0.02, 0.07];
     const a = blackLittermanPosterior({ prior, cov: SIGMA, n: N, tau: 0.05, P, Q, omega: heLittermanOmega(P, SIGMA, N, 0.05) });
     const b = blackLittermanPosterior({ prior, cov: SIGMA, n: N, tau: 0.5, P, Q, omega: heLittermanOmega(P, SIGMA, N, 0.5) });
@@ -121,8 +124,13 @@ describe('Black–Litterman: pure functions', () => {
   });
 
   it('certain views that are linearly dependent are an error; bad inputs are named', () => {
-    const P = [[1, 0, 0], [2, 0, 0]];
-    expect(() => blackLittermanPosterior({ prior, cov: SIGMA, n: N, tau, P, Q: [0.1, 0.2], omega: [0, 0] })).toThrow(/not positive definite.*linearly dependent/);
+    const P = [
+      [1, 0, 0],
+      [2, 0, 0],
+    ];
+    expect(() => blackLittermanPosterior({ prior, cov: SIGMA, n: N, tau, P, Q: [0.1, 0.2], omega: [0, 0] })).toThrow(
+      /not positive definite.*linearly dependent/,
+    );
     expect(() => idzorekOmega([[1, 0, 0]], SIGMA, N, tau, [1.5])).toThrow(/confidence must be in \[0, 1\], got 1.5/);
     expect(() => blackLittermanPosterior({ prior, cov: SIGMA, n: N, tau: 0, P: [], Q: [], omega: [] })).toThrow(/τ must be > 0/);
     expect(() => impliedPrior(SIGMA, N, [0.5, 0.5], 2.5)).toThrow(/2 market weights for 3 assets/);
@@ -145,7 +153,11 @@ describe('black-litterman strategy', () => {
   const ctx = (h = historyAt(frame, t)) => ({ date: h.date, history: h, previous: new Float64Array(tickers.length), periodsPerYear: 252 });
 
   it('journals the views with their date, cutoff, prompt hash, Q, confidence and ω, the prior and posterior; unscored assets 0', () => {
-    const recs = [recordWithComposite(frame.dates[290], 'AAA', 6.2, { confidence: 0.8 }), recordWithComposite(frame.dates[290], 'BBB', 4.4), recordWithComposite(frame.dates[290], 'CCC', 5.1, { confidence: 0 })];
+    const recs = [
+      recordWithComposite(frame.dates[290], 'AAA', 6.2, { confidence: 0.8 }),
+      recordWithComposite(frame.dates[290], 'BBB', 4.4),
+      recordWithComposite(frame.dates[290], 'CCC', 5.1, { confidence: 0 }),
+    ];
     const s = makeStrategy('black-litterman', { window: 120, maxWeight: 0.6 }, { scores: new ScoreBook(recs), scoresSource: 'hand.jsonl' });
     const w = s.decide(ctx());
     expect(w[3]).toBe(0);
@@ -171,12 +183,25 @@ describe('black-litterman strategy', () => {
   });
 
   it('views from forecasts: one view on the equal-weight market from the latest successful forecast dated ≤ the decision', () => {
-    const signals = [forecast(frame.dates[280], 'Bullish'), forecast(frame.dates[299], 'Bearish', { failure: 'timeout' }), forecast(frame.dates[301], 'Strongly Bearish')];
+    const signals = [
+      forecast(frame.dates[280], 'Bullish'),
+      forecast(frame.dates[299], 'Bearish', { failure: 'timeout' }),
+      forecast(frame.dates[301], 'Strongly Bearish'),
+    ];
     const s = makeStrategy('black-litterman', { window: 120, views: 'forecasts', maxWeight: 0.6 }, { signals });
     s.decide(ctx());
     const d = (s.journal!()[0] as Record<string, any>).decisions[0];
     expect(d.views).toHaveLength(1);
-    expect(d.views[0]).toMatchObject({ on: 'market', date: frame.dates[280], score: 2, Q: 0.1, confidence: 0.7, promptHash: 'b'.repeat(64), modelCutoff: '2023-10', model: 'hand-made' });
+    expect(d.views[0]).toMatchObject({
+      on: 'market',
+      date: frame.dates[280],
+      score: 2,
+      Q: 0.1,
+      confidence: 0.7,
+      promptHash: 'b'.repeat(64),
+      modelCutoff: '2023-10',
+      model: 'hand-made',
+    });
     // A bullish market view lifts every asset's posterior above its prior here (positive correlations)
     for (const k of tickers) expect(d.posterior[k]).toBeGreaterThan(d.prior[k]);
     // before any forecast: no view, posterior = prior
@@ -199,7 +224,11 @@ describe('black-litterman strategy', () => {
   });
 
   it('a forecast without a confidence gets the He–Litterman ω, and the journal says so', () => {
-    const s = makeStrategy('black-litterman', { window: 120, views: 'forecasts', maxWeight: 0.6 }, { signals: [forecast(frame.dates[280], 'Bullish', { confidence: null })] });
+    const s = makeStrategy(
+      'black-litterman',
+      { window: 120, views: 'forecasts', maxWeight: 0.6 },
+      { signals: [forecast(frame.dates[280], 'Bullish', { confidence: null })] },
+    );
     s.decide(ctx());
     const n = s.journal!()[0] as Record<string, any>;
     expect(n.notes[0]).toMatch(/view on market has no confidence: He–Litterman ω used for it/);
@@ -208,9 +237,13 @@ describe('black-litterman strategy', () => {
 
   it('says what is missing, refuses unsafe shorts, and marks cheating inputs', () => {
     expect(() => makeStrategy('black-litterman', { views: 'forecasts' }, {})).toThrow(/needs market forecasts \(StrategyInputs.signals/);
-    expect(() => makeStrategy('black-litterman', { views: 'forecasts' }, { signals: [forecast('2021-01-04', 'Flat', { failure: 'x' })] })).toThrow(/no successful forecast/);
+    expect(() => makeStrategy('black-litterman', { views: 'forecasts' }, { signals: [forecast('2021-01-04', 'Flat', { failure: 'x' })] })).toThrow(
+      /no successful forecast/,
+    );
     expect(() => makeStrategy('black-litterman', { minWeight: -0.1 }, {})).toThrow(/no gross exposure limit/);
-    expect(() => makeStrategy('black-litterman', { views: 'forecasts', personaAggregation: 'portfolios' }, { signals: [forecast('2021-01-04', 'Flat')] })).toThrow(/applies to score views/);
+    expect(() =>
+      makeStrategy('black-litterman', { views: 'forecasts', personaAggregation: 'portfolios' }, { signals: [forecast('2021-01-04', 'Flat')] }),
+    ).toThrow(/applies to score views/);
     const cheat = makeStrategy('black-litterman', { views: 'forecasts' }, { signals: [forecast('2021-01-04', 'Flat', { cheating: true })] });
     expect(cheat.cheating).toBe(true);
     expect(cheat.describe()).toMatch(/CHEATING/);

@@ -16,7 +16,9 @@ function scripted(design: BookDesign, byDate: Record<string, number[]>): Strateg
     describe: () => 'scripted weights',
     decide(ctx: DecisionContext) {
       seen.push(ctx.date);
-      const keys = Object.keys(byDate).filter((d) => d <= ctx.date).sort();
+      const keys = Object.keys(byDate)
+        .filter((d) => d <= ctx.date)
+        .sort();
       return Float64Array.from(byDate[keys[keys.length - 1]]);
     },
   };
@@ -99,7 +101,7 @@ describe('weights → orders → account', () => {
     expect(() => executeStrategy(bad, frame, envConfig('paper'), { rebalance: 'daily', available })).toThrow(/T1 weight 0.5 on 2020-01-01, before it trades/);
   });
 
-  it('refuses weights beyond the strategy\'s declared design instead of cutting them silently', () => {
+  it("refuses weights beyond the strategy's declared design instead of cutting them silently", () => {
     const frame = tinyFrame([
       [10, 20],
       [11, 20],
@@ -116,7 +118,14 @@ describe('weights → orders → account', () => {
       [11, 20],
       [12, 20],
     ]);
-    const failing: Strategy = { name: 'failing', design: { long: 1, short: 0 }, describe: () => 'x', decide: () => { throw new Error('solver said no'); } };
+    const failing: Strategy = {
+      name: 'failing',
+      design: { long: 1, short: 0 },
+      describe: () => 'x',
+      decide: () => {
+        throw new Error('solver said no');
+      },
+    };
     expect(() => executeStrategy(failing, frame, envConfig('paper'), { rebalance: 'daily' })).toThrow(/solver said no/);
     const ex = executeStrategy(failing, frame, envConfig('paper'), { rebalance: 'daily', onFailure: 'equal' });
     expect(Array.from(ex.decisions[0].weights)).toEqual([0.5, 0.5]);

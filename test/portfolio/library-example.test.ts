@@ -4,7 +4,9 @@ import { backtestConfig, backtestStrategy, covariance, expectedReturns, meanVari
 // The README's library example, as written there.
 describe('README library example (portfolio)', () => {
   it('runs a backtest and a bare optimisation from code', () => {
-    const res = backtestStrategy(backtestConfig({ strategy: 'mvo', objective: 'max-sharpe', cov: 'ledoit-wolf', maxWeight: 0.3, universe: 'dow30', trade: '2021-01-04:2021-12-31' }));
+    const res = backtestStrategy(
+      backtestConfig({ strategy: 'mvo', objective: 'max-sharpe', cov: 'ledoit-wolf', maxWeight: 0.3, universe: 'dow30', trade: '2021-01-04:2021-12-31' }),
+    );
     expect(res.description).toMatch(/^mvo: max-Sharpe/);
     expect(Number.isFinite(res.metrics.sharpeRatio)).toBe(true);
     const last = res.decisions.at(-1)!.weights;

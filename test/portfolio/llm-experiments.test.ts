@@ -21,13 +21,22 @@ describe('llm-portfolios: the named experiments', () => {
     const out = mkdtempSync(join(tmpdir(), 'llm-exp-'));
     const res = await runLlmExperiment({ experiment: 'sector-2019h1', strategies: ['sector-topdown', 'xs-llm', 'xs-momentum'], out });
     expect(res.trade).toEqual({ start: '2019-01-01', end: '2019-06-30' });
-    expect(res.arms.map((a) => a.arm)).toEqual(['dow30/sector-topdown', 'dow30/xs-llm', 'dow30/xs-momentum', 'sectors/sector-topdown', 'sectors/xs-llm', 'sectors/xs-momentum']);
+    expect(res.arms.map((a) => a.arm)).toEqual([
+      'dow30/sector-topdown',
+      'dow30/xs-llm',
+      'dow30/xs-momentum',
+      'sectors/sector-topdown',
+      'sectors/xs-llm',
+      'sectors/xs-momentum',
+    ]);
     // Daily decisions as published: one per trading day of the half year.
     for (const a of res.arms) expect(a.decisions, a.arm).toBe(123);
     expect(res.table).toMatch(/8\.79%/);
     expect(res.table).toMatch(/parametric look-ahead/);
     // The reasoning of every decision is in the run folder.
-    const notes = readFileSync(join(out, 'decisions', 'dow30_sector-topdown.jsonl'), 'utf8').trim().split('\n');
+    const notes = readFileSync(join(out, 'decisions', 'dow30_sector-topdown.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(notes).toHaveLength(123);
   });
 
@@ -56,19 +65,40 @@ describe('llm-portfolios: the named experiments', () => {
   it('a scores file is a scorer arm; trading before its cutoff is flagged as parametric look-ahead', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llm-exp-file-'));
     // A first run's oracle scores, relabelled as an LLM's with a cutoff inside the trade period.
-    const first = await runLlmExperiment({ experiment: 'compare-period', trade: '2021-01-01:2021-06-30', strategies: ['llm-score'], scorers: ['oracle'], out: join(dir, 'a') });
+    const first = await runLlmExperiment({
+      experiment: 'compare-period',
+      trade: '2021-01-01:2021-06-30',
+      strategies: ['llm-score'],
+      scorers: ['oracle'],
+      out: join(dir, 'a'),
+    });
     expect(first.arms).toHaveLength(1);
-    const lines = readFileSync(join(dir, 'a', 'scores', 'dow30-oracle.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'a', 'scores', 'dow30-oracle.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     const llm = lines.map((l) => {
       const { cheating: _c, ...r } = JSON.parse(l);
       return JSON.stringify({ ...r, provider: 'openai', model: 'some-model', modelCutoff: { month: '2021-03', origin: 'flag', approximate: false } });
     });
     writeFileSync(join(dir, 'llm.jsonl'), llm.join('\n') + '\n');
-    const res = await runLlmExperiment({ experiment: 'compare-period', trade: '2021-01-01:2021-06-30', strategies: ['llm-score'], scorers: ['random'], scores: [`gpt=${join(dir, 'llm.jsonl')}`], out: join(dir, 'b') });
+    const res = await runLlmExperiment({
+      experiment: 'compare-period',
+      trade: '2021-01-01:2021-06-30',
+      strategies: ['llm-score'],
+      scorers: ['random'],
+      scores: [`gpt=${join(dir, 'llm.jsonl')}`],
+      out: join(dir, 'b'),
+    });
     expect(res.arms.map((x) => x.arm)).toEqual(['llm-score[random]', 'llm-score[gpt]']);
     expect(res.warnings.join('\n')).toMatch(/before the model's knowledge cutoff 2021-03.*parametric look-ahead/);
     // post-cutoff takes its window from the file's recorded cutoff.
-    const post = await runLlmExperiment({ experiment: 'post-cutoff', strategies: ['equal-weight'], scorers: [], scores: [`gpt=${join(dir, 'llm.jsonl')}`], out: join(dir, 'c') });
+    const post = await runLlmExperiment({
+      experiment: 'post-cutoff',
+      strategies: ['equal-weight'],
+      scorers: [],
+      scores: [`gpt=${join(dir, 'llm.jsonl')}`],
+      out: join(dir, 'c'),
+    });
     expect(post.trade.start).toBe('2021-04-01');
   });
 });

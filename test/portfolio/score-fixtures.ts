@@ -7,7 +7,18 @@ import { PointInTimeHistory } from '../../agents/portfolio/strategy.ts';
 export const HASH = 'a'.repeat(64);
 
 /** A valid successful record; `composite` follows the published formula unless given. */
-export function scoreRecord(r: { date: string; ticker: string; persona?: string; f?: number; m?: number; s?: number; risk?: number; confidence?: number; cheating?: true; promptHash?: string }): ScoreRecord {
+export function scoreRecord(r: {
+  date: string;
+  ticker: string;
+  persona?: string;
+  f?: number;
+  m?: number;
+  s?: number;
+  risk?: number;
+  confidence?: number;
+  cheating?: true;
+  promptHash?: string;
+}): ScoreRecord {
   const f = r.f ?? 5;
   const m = r.m ?? 5;
   const s = r.s ?? 5;
@@ -42,7 +53,11 @@ export function recordWithComposite(date: string, ticker: string, c: number, ext
   return scoreRecord({ date, ticker, f, ...extra });
 }
 
-export function forecast(date: string, label: (typeof LABELS)[number], opts: { confidence?: number | null; failure?: string; cheating?: true } = {}): SignalRecord {
+export function forecast(
+  date: string,
+  label: (typeof LABELS)[number],
+  opts: { confidence?: number | null; failure?: string; cheating?: true } = {},
+): SignalRecord {
   const failed = opts.failure !== undefined;
   return SignalRecordSchema.parse({
     date,

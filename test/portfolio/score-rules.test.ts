@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cappedScoreWeights, crossSectionalZ, projectCappedSimplex, publishedScoreWeights, scoreRuleWeights, selectByScore } from '../../agents/portfolio/score-rules.ts';
+import {
+  cappedScoreWeights,
+  crossSectionalZ,
+  projectCappedSimplex,
+  publishedScoreWeights,
+  scoreRuleWeights,
+  selectByScore,
+} from '../../agents/portfolio/score-rules.ts';
 
 const PUB = { lower: 0.02, upper: 0.3 };
 
@@ -39,7 +46,9 @@ describe('score rules: the published rule (Chapter 74 generate_portfolio)', () =
     const r = scoreRuleWeights('published', [3, 2], { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 1 });
     expect(r.weights[0]).toBeCloseTo(0.6, 14);
     expect(r.notes[0]).toMatch(/no asset has composite ≥ 4: the published rule falls back to every scored asset/);
-    expect(() => scoreRuleWeights('capped', [3, 2], { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 1 })).toThrow(/no asset has composite ≥ minScore 4 \(best 3\); lower minScore/);
+    expect(() => scoreRuleWeights('capped', [3, 2], { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 1 })).toThrow(
+      /no asset has composite ≥ minScore 4 \(best 3\); lower minScore/,
+    );
   });
 
   it('selection keeps only the top maxAssets; the rest get 0', () => {
@@ -72,12 +81,20 @@ describe('score rules: the corrected rule (exact capped-simplex projection)', ()
   });
 
   it('infeasible bounds raise an error with the numbers', () => {
-    expect(() => cappedScoreWeights([6, 5, 5], 1, PUB)).toThrow(/infeasible score-rule bounds: 3 held asset\(s\) × maxWeight 0.3 = 0.9 < exposure 1; raise maxWeight to ≥ 0.333333/);
-    expect(() => cappedScoreWeights([5, 5, 5, 5, 5, 5], 1, { lower: 0.2, upper: 0.5 })).toThrow(/6 held asset\(s\) × minWeight 0.2 = 1.2 > exposure 1; lower minWeight to ≤ 0.166667/);
-    expect(() => scoreRuleWeights('capped', [5, 5], { minScore: 4, maxAssets: 10, total: 1, lower: -0.1, upper: 0.5 })).toThrow(/long-only: minWeight -0.1 < 0/);
+    expect(() => cappedScoreWeights([6, 5, 5], 1, PUB)).toThrow(
+      /infeasible score-rule bounds: 3 held asset\(s\) × maxWeight 0.3 = 0.9 < exposure 1; raise maxWeight to ≥ 0.333333/,
+    );
+    expect(() => cappedScoreWeights([5, 5, 5, 5, 5, 5], 1, { lower: 0.2, upper: 0.5 })).toThrow(
+      /6 held asset\(s\) × minWeight 0.2 = 1.2 > exposure 1; lower minWeight to ≤ 0.166667/,
+    );
+    expect(() => scoreRuleWeights('capped', [5, 5], { minScore: 4, maxAssets: 10, total: 1, lower: -0.1, upper: 0.5 })).toThrow(
+      /long-only: minWeight -0.1 < 0/,
+    );
     expect(() => scoreRuleWeights('capped', [5, 5], { minScore: 4, maxAssets: 10, total: 1, lower: 0.6, upper: 0.5 })).toThrow(/minWeight 0.6 > maxWeight 0.5/);
     expect(() => scoreRuleWeights('capped', [], { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 1 })).toThrow(/no asset is scored/);
-    expect(() => scoreRuleWeights('capped', [5, NaN], { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 1 })).toThrow(/not finite.*never given a default/);
+    expect(() => scoreRuleWeights('capped', [5, NaN], { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 1 })).toThrow(
+      /not finite.*never given a default/,
+    );
   });
 
   it('random cases: bounds and exposure hold, the KKT conditions of the projection hold, order is kept (fast-check)', () => {
@@ -114,30 +131,38 @@ describe('score rules: the corrected rule (exact capped-simplex projection)', ()
 
   it('random cases: infeasible bounds always raise, never return weights (fast-check)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 1, max: 10, noNaN: true }), { minLength: 2, maxLength: 20 }), fc.double({ min: 0.05, max: 0.95, noNaN: true }), (scores, f) => {
-        const n = scores.length;
-        expect(() => cappedScoreWeights(scores, 1, { lower: 0, upper: (f * 1) / n })).toThrow(/infeasible score-rule bounds/);
-        expect(() => cappedScoreWeights(scores, 1, { lower: 1 / n / f, upper: Math.max(1, 1 / n / f) })).toThrow(/infeasible score-rule bounds/);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 10, noNaN: true }), { minLength: 2, maxLength: 20 }),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        (scores, f) => {
+          const n = scores.length;
+          expect(() => cappedScoreWeights(scores, 1, { lower: 0, upper: (f * 1) / n })).toThrow(/infeasible score-rule bounds/);
+          expect(() => cappedScoreWeights(scores, 1, { lower: 1 / n / f, upper: Math.max(1, 1 / n / f) })).toThrow(/infeasible score-rule bounds/);
+        },
+      ),
       { numRuns: 100, seed: 7 },
     );
   });
 
   it('the projection is the nearest feasible point: no random feasible point is closer (fast-check)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1, max: 2, noNaN: true }), { minLength: 2, maxLength: 12 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 12, maxLength: 12 }), (v, r) => {
-        const n = v.length;
-        const lower = 0.5 / n;
-        const upper = 2 / n;
-        const w = projectCappedSimplex(v, 1, { lower, upper });
-        const d = (x: ArrayLike<number>) => v.reduce((s, vi, i) => s + (vi - x[i]) ** 2, 0);
-        // a feasible competitor: the projection of a random point (feasible by the first property)
-        const other = projectCappedSimplex(r.slice(0, n), 1, { lower, upper });
-        for (const t of [0.1, 0.5, 0.9]) {
-          const mix = w.map((x, i) => (1 - t) * x + t * other[i]);
-          expect(d(w)).toBeLessThanOrEqual(d(mix) + 1e-12);
-        }
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1, max: 2, noNaN: true }), { minLength: 2, maxLength: 12 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 12, maxLength: 12 }),
+        (v, r) => {
+          const n = v.length;
+          const lower = 0.5 / n;
+          const upper = 2 / n;
+          const w = projectCappedSimplex(v, 1, { lower, upper });
+          const d = (x: ArrayLike<number>) => v.reduce((s, vi, i) => s + (vi - x[i]) ** 2, 0);
+          // a feasible competitor: the projection of a random point (feasible by the first property)
+          const other = projectCappedSimplex(r.slice(0, n), 1, { lower, upper });
+          for (const t of [0.1, 0.5, 0.9]) {
+            const mix = w.map((x, i) => (1 - t) * x + t * other[i]);
+            expect(d(w)).toBeLessThanOrEqual(d(mix) + 1e-12);
+          }
+        },
+      ),
       { numRuns: 200, seed: 11 },
     );
   });

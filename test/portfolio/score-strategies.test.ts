@@ -26,7 +26,20 @@ function book(date: string, composites: Record<string, number>, persona = 'analy
 describe('score options', () => {
   it('merge into the one schema with their defaults; the published presets are exported for the registry', () => {
     const o = StrategyOptionsSchema.parse({});
-    expect(o).toMatchObject({ scoreRule: 'capped', minScore: 4, maxAssets: 10, personaAggregation: 'book', scoreBlend: 0.3, scoreScale: 0.01, views: 'scores', viewScale: 0.05, viewAnchor: 'zero', omega: 'idzorek', tau: 0.05, marketRiskAversion: 2.5 });
+    expect(o).toMatchObject({
+      scoreRule: 'capped',
+      minScore: 4,
+      maxAssets: 10,
+      personaAggregation: 'book',
+      scoreBlend: 0.3,
+      scoreScale: 0.01,
+      views: 'scores',
+      viewScale: 0.05,
+      viewAnchor: 'zero',
+      omega: 'idzorek',
+      tau: 0.05,
+      marketRiskAversion: 2.5,
+    });
     expect(SCORE_PRESET_OPTIONS['llm-score']).toEqual({ minWeight: 0.02, maxWeight: 0.3 });
     expect(() => StrategyOptionsSchema.parse({ scoreRule: 'proportional' })).toThrow();
   });
@@ -40,7 +53,11 @@ describe('llm-score', () => {
     const s = makeStrategy('llm-score', { maxWeight: 0.5, minWeight: 0.02 }, { scores: new ScoreBook(recs), scoresSource: 'hand.jsonl' });
     const w = decide(s);
     const scores = new ScoreBook(recs).at(frame.dates[T]);
-    const exp = scoreRuleWeights('capped', ['AAA', 'BBB', 'CCC', 'DDD'].map((k) => scores.get(k)!.composite), { minScore: 4, maxAssets: 10, total: 1, lower: 0.02, upper: 0.5 });
+    const exp = scoreRuleWeights(
+      'capped',
+      ['AAA', 'BBB', 'CCC', 'DDD'].map((k) => scores.get(k)!.composite),
+      { minScore: 4, maxAssets: 10, total: 1, lower: 0.02, upper: 0.5 },
+    );
     for (let i = 0; i < 4; i++) expect(w[i]).toBeCloseTo(exp.weights[i], 14);
     expect(w[3]).toBe(0); // below minScore
     expect(w[4]).toBe(0); // unscored
@@ -88,7 +105,11 @@ describe('llm-score', () => {
     expect(Array.from(decide(a))).toEqual(Array.from(decide(b)));
     expect(note(a)).toEqual(note(b));
     // a record dated the decision day itself is in force (it was made from information before that day)
-    const c = makeStrategy('llm-score', { maxWeight: 0.5 }, { scores: new ScoreBook([...before, ...book(frame.dates[T], { EEE: 6.5, FFF: 6, AAA: 5, BBB: 4.5 })]) });
+    const c = makeStrategy(
+      'llm-score',
+      { maxWeight: 0.5 },
+      { scores: new ScoreBook([...before, ...book(frame.dates[T], { EEE: 6.5, FFF: 6, AAA: 5, BBB: 4.5 })]) },
+    );
     const w = decide(c);
     expect(w[4]).toBeGreaterThan(0);
     expect(w[2]).toBe(0);
@@ -103,7 +124,11 @@ describe('llm-score', () => {
     expect(Array.from(decide(s2, altered))).toEqual(Array.from(w));
     const scores = standInScores(historyAt(frame, T));
     expect([...scores.values()].every((x) => x.date === frame.dates[T] && x.confidence === 0.5 && x.fundamentals === 5.5)).toBe(true);
-    const exp = scoreRuleWeights('capped', tickers.map((k) => scores.get(k)!.composite), { minScore: 4, maxAssets: 4, total: 1, lower: 0, upper: 0.4 });
+    const exp = scoreRuleWeights(
+      'capped',
+      tickers.map((k) => scores.get(k)!.composite),
+      { minScore: 4, maxAssets: 4, total: 1, lower: 0, upper: 0.4 },
+    );
     for (let i = 0; i < tickers.length; i++) expect(w[i]).toBeCloseTo(exp.weights[i], 14);
     expect(note(s).source).toBe('price-momentum stand-in');
     expect(s.describe()).toMatch(/offline stand-in: the transparent price-momentum scorer run in-process on closes ≤ the decision day.*not an LLM/);
@@ -128,7 +153,11 @@ describe('persona aggregation', () => {
   const o = { maxWeight: 0.6, minWeight: 0 };
   const ruleOn = (scores: Map<string, { composite: number }>) => {
     const live = tickers.filter((k) => scores.has(k));
-    const r = scoreRuleWeights('capped', live.map((k) => scores.get(k)!.composite), { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 0.6 });
+    const r = scoreRuleWeights(
+      'capped',
+      live.map((k) => scores.get(k)!.composite),
+      { minScore: 4, maxAssets: 10, total: 1, lower: 0, upper: 0.6 },
+    );
     return tickers.map((k) => (scores.has(k) ? r.weights[live.indexOf(k)] : 0));
   };
 
@@ -144,7 +173,7 @@ describe('persona aggregation', () => {
     expect(Array.from(m2)).toEqual(Array.from(mean));
   });
 
-  it('portfolios: one portfolio per persona with the same rule, weights averaged; the book\'s persona filter holds', () => {
+  it("portfolios: one portfolio per persona with the same rule, weights averaged; the book's persona filter holds", () => {
     const date = frame.dates[T];
     const s = makeStrategy('llm-score', { ...o, personaAggregation: 'portfolios' }, { scores: new ScoreBook(recs) });
     const w = decide(s);
@@ -210,7 +239,10 @@ describe('score strategy backtests on the Dow stocks', () => {
   it('llm-score and llm-mvo run with the stand-in and a hand-made book within design and bounds; llm-score matches its rule on each decision date', () => {
     for (const name of ['llm-score', 'llm-mvo'] as const) {
       for (const inputs of [{}, { scores: hand, scoresSource: 'hand' }]) {
-        const res = backtestStrategy(backtestConfig({ strategy: name, trade, maxWeight: 0.2, minWeight: name === 'llm-score' ? 0.02 : 0 }), { universe: dow, inputs });
+        const res = backtestStrategy(backtestConfig({ strategy: name, trade, maxWeight: 0.2, minWeight: name === 'llm-score' ? 0.02 : 0 }), {
+          universe: dow,
+          inputs,
+        });
         expect(res.decisions.length, name).toBe(3);
         expect(res.journal.map((n) => n.date)).toEqual(res.decisions.map((d) => d.date));
         expect(res.journal.every((n) => n.source === ('scores' in inputs ? 'hand' : 'price-momentum stand-in'))).toBe(true);
@@ -223,7 +255,11 @@ describe('score strategy backtests on the Dow stocks', () => {
           if (name === 'llm-score' && 'scores' in inputs) {
             const at = hand.at(d.date);
             const live = res.tickers.filter((k) => at.has(k));
-            const r = scoreRuleWeights('capped', live.map((k) => at.get(k)!.composite), { minScore: 4, maxAssets: 10, total: 1, lower: 0.02, upper: 0.2 });
+            const r = scoreRuleWeights(
+              'capped',
+              live.map((k) => at.get(k)!.composite),
+              { minScore: 4, maxAssets: 10, total: 1, lower: 0.02, upper: 0.2 },
+            );
             res.tickers.forEach((k, i) => expect(d.weights[i]).toBeCloseTo(at.has(k) ? r.weights[live.indexOf(k)] : 0, 12));
           }
         }

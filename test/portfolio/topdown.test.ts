@@ -38,7 +38,13 @@ function historyOn(date: string): PointInTimeHistory {
   if (t < 0) throw new Error(`test: ${date} is not a trading day of the frame`);
   return new PointInTimeHistory(dowFrame.frame, t, dowFrame.available);
 }
-const ctxOn = (date: string) => ({ date, history: historyOn(date), previous: new Float64Array(dow.tickers.length), sectorOf: dow.sectorOf, periodsPerYear: 252 });
+const ctxOn = (date: string) => ({
+  date,
+  history: historyOn(date),
+  previous: new Float64Array(dow.tickers.length),
+  sectorOf: dow.sectorOf,
+  periodsPerYear: 252,
+});
 
 // --- a synthetic macro file --------------------------------------------------------------------------
 
@@ -107,7 +113,9 @@ describe('macro agent (rules on a synthetic MacroStore)', () => {
     // On 2019-05-31 March is the latest month out (April's figure is visible from June 1).
     expect(pay.observations.at(-1)).toMatchObject({ period: '2019-03-01', availableFrom: '2019-05-01' });
     for (const ind of v.indicators) for (const ob of ind.observations) expect(ob.availableFrom <= '2019-05-31').toBe(true);
-    expect(() => macroView(syntheticMacro({ payrolls: 1, indpro: 0, curve: 0, inflation: flat }, '2018-06-01'), '2019-01-02')).toThrow(/INDPRO has 6 observation\(s\) released before 2019-01-02, 13 are needed; start the trade period later/);
+    expect(() => macroView(syntheticMacro({ payrolls: 1, indpro: 0, curve: 0, inflation: flat }, '2018-06-01'), '2019-01-02')).toThrow(
+      /INDPRO has 6 observation\(s\) released before 2019-01-02, 13 are needed; start the trade period later/,
+    );
   });
 
   it('every regime has a tilt table over the GICS sectors, never a sector both ways', () => {
@@ -123,7 +131,12 @@ describe('sentiment agent', () => {
   it('lexicon, hand-computed: (pos − neg)/(pos + neg) over the items, 0 with no word or no news', () => {
     expect(lexiconCount('Apple BEATS estimates; shares surge.')).toEqual({ pos: 2, neg: 0 });
     // pos: beats, surge, strong, record, profit = 5; neg: downgrade, weak, lawsuit = 3 → 2/8
-    const s = lexiconScore(['Apple beats estimates, shares surge', 'Analyst downgrade on weak iPhone sales', 'Strong quarter and record profit', 'Lawsuit filed']);
+    const s = lexiconScore([
+      'Apple beats estimates, shares surge',
+      'Analyst downgrade on weak iPhone sales',
+      'Strong quarter and record profit',
+      'Lawsuit filed',
+    ]);
     expect(s).toEqual({ score: 0.25, pos: 5, neg: 3 });
     expect(lexiconScore(['The company held its annual meeting']).score).toBe(0);
     expect(lexiconScore([]).score).toBe(0);
@@ -131,7 +144,7 @@ describe('sentiment agent', () => {
     expect(lexiconCount('upside cutting')).toEqual({ pos: 0, neg: 0 });
   });
 
-  it('reads only the previous trading day\'s news (weekend items count for Monday), never the decision day\'s', () => {
+  it("reads only the previous trading day's news (weekend items count for Monday), never the decision day's", () => {
     // 2015-03-09 is a Monday; the previous trading day is Friday 2015-03-06.
     const items: NewsItem[] = [
       { date: '2015-03-05', ticker: 'AAPL', text: 'shares plunge' }, // Thursday: outside a 1-day lookback
@@ -243,7 +256,8 @@ describe('the book', () => {
         altered.set(id, { ...s, values: s.values.map((v, j) => (s.availableFrom[j] > date ? -v * 7 - 3 : v)) });
       }
       const loud: NewsItem[] = [...news.items];
-      for (const t of dow.tickers) for (const d of [date, '2019-06-28']) loud.push({ date: d, ticker: t, text: t < 'K' ? 'record profit surge beats' : 'fraud lawsuit plunge crash' });
+      for (const t of dow.tickers)
+        for (const d of [date, '2019-06-28']) loud.push({ date: d, ticker: t, text: t < 'K' ? 'record profit surge beats' : 'fraud lawsuit plunge crash' });
       for (const name of ['sector-topdown', 'xs-llm'] as const) {
         const a = make(name, {}, { news, macro });
         const b = make(name, {}, { news: new NewsStore(loud), macro: new MacroStore(altered) });
@@ -261,7 +275,13 @@ describe('the book', () => {
     const t = f.frame.dates.indexOf('2019-03-01');
     for (const sectorOf of [sectors.sectorOf, undefined]) {
       const s = make('sector-topdown');
-      const w = s.decide({ date: '2019-03-01', history: new PointInTimeHistory(f.frame, t, f.available), previous: new Float64Array(sectors.tickers.length), sectorOf, periodsPerYear: 252 });
+      const w = s.decide({
+        date: '2019-03-01',
+        history: new PointInTimeHistory(f.frame, t, f.available),
+        previous: new Float64Array(sectors.tickers.length),
+        sectorOf,
+        periodsPerYear: 252,
+      });
       const note = s.journal()[0];
       const regime = (note.regime as { name: keyof typeof REGIME_SECTOR_TILTS }).name;
       const tilt = REGIME_SECTOR_TILTS[regime];
@@ -278,7 +298,9 @@ describe('the book', () => {
     expect(() => make('xs-llm', { capitalCap: 0.1, positionSize: 0.2 })).toThrow(/lower positionSize or raise capitalCap/);
     const early = new PointInTimeHistory(dowFrame.frame, 30, dowFrame.available);
     expect(() => make('xs-momentum').decide({ date: early.date, history: early, previous: new Float64Array(27), periodsPerYear: 252 })).toThrow(StrategyError);
-    expect(() => make('xs-momentum').decide({ date: early.date, history: early, previous: new Float64Array(27), periodsPerYear: 252 })).toThrow(/shorten lookback or start the trade period later/);
+    expect(() => make('xs-momentum').decide({ date: early.date, history: early, previous: new Float64Array(27), periodsPerYear: 252 })).toThrow(
+      /shorten lookback or start the trade period later/,
+    );
   });
 });
 
@@ -313,7 +335,10 @@ describe('options and costs', () => {
         expect(res.rows.at(-1)!.date, what).toBe('2019-06-28');
         // daily: a decision every trading day but the last (its orders could not fill)
         expect(res.decisions.length, what).toBe(res.rows.length - 1);
-        expect(res.journal.map((j) => j.date), what).toEqual(res.decisions.map((d) => d.date));
+        expect(
+          res.journal.map((j) => j.date),
+          what,
+        ).toEqual(res.decisions.map((d) => d.date));
         for (const d of res.decisions) expect(exposures(d.weights).gross, what).toBeLessThanOrEqual(0.9 + 1e-12);
         if (name === 'xs-llm') {
           // no news in 2019: it holds nothing and pays nothing
@@ -339,7 +364,7 @@ describe('options and costs', () => {
     expect(ew.envConfig.slippage).toBe(0);
   });
 
-  it('the named experiment: the window, the look-ahead sentence, the paper\'s numbers beside ours', () => {
+  it("the named experiment: the window, the look-ahead sentence, the paper's numbers beside ours", () => {
     expect(SECTOR_TOPDOWN_2019H1.trade).toBe('2019-01-01:2019-06-30');
     expect(SECTOR_TOPDOWN_2019H1.published['sector-topdown']).toMatchObject({ periodReturn: 0.0879, sharpe: 2.51 });
     expect(SECTOR_TOPDOWN_2019H1.published['xs-llm']).toMatchObject({ periodReturn: -0.0139, sharpe: -0.61 });
@@ -351,7 +376,9 @@ describe('options and costs', () => {
     }
     const text = formatSectorTopDown2019H1(rows);
     expect(text).toContain(LOOK_AHEAD_WARNING);
-    expect(text).toContain("every LLM released in 2024 or later has read about this period: results in it are inside the models' pretraining (parametric look-ahead)");
+    expect(text).toContain(
+      "every LLM released in 2024 or later has read about this period: results in it are inside the models' pretraining (parametric look-ahead)",
+    );
     expect(text).toMatch(/\+8\.79%/);
     console.log(text);
   });

@@ -88,7 +88,13 @@ describe('barChartSvg', () => {
   });
 
   it('formats percent axes and shows n/a for a missing mean', () => {
-    const svg = barChartSvg({ format: 'percent', bars: [{ label: 'a', mean: 0.12, lo: 0.05, hi: 0.19 }, { label: 'b', mean: NaN }] });
+    const svg = barChartSvg({
+      format: 'percent',
+      bars: [
+        { label: 'a', mean: 0.12, lo: 0.05, hi: 0.19 },
+        { label: 'b', mean: NaN },
+      ],
+    });
     checkXml(svg);
     expect(svg).toContain('>12.00%<');
     expect(svg).toContain('>20%<');
@@ -109,14 +115,7 @@ describe('ticks', () => {
   it('date ticks pick months, quarters, half-years or years', () => {
     expect(dateTicks(tradingDays('2020-05-01', 130)).map((t) => t.label)).toEqual(['2020-06', '2020-07', '2020-08', '2020-09', '2020-10']);
     expect(dateTicks(tradingDays('2020-05-01', 252)).map((t) => t.label)).toEqual(['2020-07', '2020-10', '2021-01', '2021-04']);
-    expect(dateTicks(tradingDays('2020-05-01', 700)).map((t) => t.label)).toEqual([
-      '2020-07',
-      '2021-01',
-      '2021-07',
-      '2022-01',
-      '2022-07',
-      '2023-01',
-    ]);
+    expect(dateTicks(tradingDays('2020-05-01', 700)).map((t) => t.label)).toEqual(['2020-07', '2021-01', '2021-07', '2022-01', '2022-07', '2023-01']);
     expect(dateTicks(tradingDays('2010-01-01', 2600)).every((t) => /^\d{4}$/.test(t.label))).toBe(true);
     expect(dateTicks(tradingDays('2020-05-01', 7)).length).toBeGreaterThanOrEqual(2);
   });

@@ -33,4 +33,3 @@ export function checkXml(svg: string): Map<string, number> {
   expect(svg).not.toMatch(/NaN|Infinity|undefined/);
   return counts;
 }
-

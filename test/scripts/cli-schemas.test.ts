@@ -29,7 +29,9 @@ function program(): Command {
   registerBacktestCommand(p);
   registerLlmPortfoliosCommand(p);
   const quiet = (c: Command) => {
-    c.exitOverride().configureHelp({ helpWidth: 100_000 }).configureOutput({ writeOut: () => {}, writeErr: () => {} });
+    c.exitOverride()
+      .configureHelp({ helpWidth: 100_000 })
+      .configureOutput({ writeOut: () => {}, writeErr: () => {} });
     c.commands.forEach(quiet);
   };
   quiet(p);
@@ -69,7 +71,7 @@ describe('--help comes from the schema', () => {
     });
   }
 
-  it('the defaults shown are the schema\'s (nothing repeated in the command files)', () => {
+  it("the defaults shown are the schema's (nothing repeated in the command files)", () => {
     const help = sub(program(), ['compare']).helpInformation();
     expect(help).toMatch(/--freq <months> .*\[default: 6\]/);
     expect(help).toMatch(/--seeds <list> .*\[default: 0,1,2,3,4\]/);
@@ -92,13 +94,17 @@ async function fails(argv: string[]): Promise<string> {
 describe('a bad value names the flag and the allowed values', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-schemas-'));
   it('compare --freq 5', async () => {
-    expect(await fails(['compare', '--freq', '5', '--out', join(dir, 'c')])).toBe('--freq (config key "freqMonths"): expected one of 3, 6, 12; got 5 (allowed: 3, 6, 12)');
+    expect(await fails(['compare', '--freq', '5', '--out', join(dir, 'c')])).toBe(
+      '--freq (config key "freqMonths"): expected one of 3, 6, 12; got 5 (allowed: 3, 6, 12)',
+    );
   });
   it('compare --agents foo', async () => {
     expect(await fails(['compare', '--agents', 'paper,foo', '--out', join(dir, 'c')])).toMatch(/^--agents: expected one of paper, conditioned; got "foo"/);
   });
   it('--preset x, for train and for compare', async () => {
-    expect(await fails(['train', '--algo', 'ppo', '--preset', 'x', '--out', join(dir, 't')])).toMatch(/^--preset: expected one of paper, realistic, margintrader; got "x"/);
+    expect(await fails(['train', '--algo', 'ppo', '--preset', 'x', '--out', join(dir, 't')])).toMatch(
+      /^--preset: expected one of paper, realistic, margintrader; got "x"/,
+    );
     expect(await fails(['compare', '--preset', 'x', '--out', join(dir, 'c')])).toMatch(/^--preset: expected one of paper, realistic; got "x"/);
   });
   it('compare --seeds: ranges are parsed, repeats refused naming the flag', async () => {

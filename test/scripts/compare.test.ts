@@ -18,7 +18,8 @@ describe('compare (the main job)', () => {
 
   it('writes a complete run folder with every arm for every seed', async () => {
     first = await runCompare(CompareSchema.parse({ ...base, out }));
-    for (const f of ['config.json', 'manifest.json', 'results.json', 'table.md', 'table.csv', 'equity.svg', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['config.json', 'manifest.json', 'results.json', 'table.md', 'table.csv', 'equity.svg', 'report.html'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     for (const s of [3, 4]) {
       for (const agent of ['paper', 'conditioned']) {
         expect(existsSync(join(out, 'agents', agent, `seed-${s}`, 'checkpoint.json'))).toBe(true);
@@ -84,7 +85,10 @@ describe('compare (the main job)', () => {
   });
 
   it('arms differ only by the schedule: same agent, same start, overlay moves the long share on its dates', () => {
-    const csv = (arm: string) => readFileSync(join(out, 'episodes', `${file(arm)}-seed3.csv`), 'utf8').trim().split('\n');
+    const csv = (arm: string) =>
+      readFileSync(join(out, 'episodes', `${file(arm)}-seed3.csv`), 'utf8')
+        .trim()
+        .split('\n');
     const none = csv('paper/no-overlay');
     const mom = csv('paper/overlay:momentum');
     expect(none.length).toBe(mom.length);
@@ -99,7 +103,10 @@ describe('compare (the main job)', () => {
     expect(sched.reallocations[0].date).toBe('2020-05-01');
     expect(col(mom, 'target_long_share')[1]).toBeCloseTo(sched.targets[0].longShare, 12);
     // the stage-2 decision at each boundary uses the forecast dated AT that boundary
-    const fc = readFileSync(join(out, 'forecasts', 'momentum.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const fc = readFileSync(join(out, 'forecasts', 'momentum.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const d of sched.decisions) expect(d.score).toBe(fc.find((r: any) => r.date === d.boundary).score);
   });
 
@@ -112,11 +119,22 @@ describe('compare (the main job)', () => {
 
   it('an LLM signals file is an arm, and dates before the model cutoff are flagged as parametric look-ahead', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'compare-llm-'));
-    const fc = readFileSync(join(out, 'forecasts', 'momentum.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const llm = fc.map((r: any) => ({ ...r, provider: 'openai', model: 'gpt-4o-2024-05-13', modelCutoff: { month: '2023-10', origin: 'table', approximate: false }, cached: false }));
+    const fc = readFileSync(join(out, 'forecasts', 'momentum.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const llm = fc.map((r: any) => ({
+      ...r,
+      provider: 'openai',
+      model: 'gpt-4o-2024-05-13',
+      modelCutoff: { month: '2023-10', origin: 'table', approximate: false },
+      cached: false,
+    }));
     const path = join(dir, 'gpt4o.jsonl');
     writeFileSync(path, llm.map((r: any) => JSON.stringify(r)).join('\n') + '\n');
-    const res = await runCompare(CompareSchema.parse({ ...base, seeds: [3], overlays: [], signals: [path], checkpoints: [join(out, 'agents', 'paper', 'seed-3')], out: join(dir, 'run') }));
+    const res = await runCompare(
+      CompareSchema.parse({ ...base, seeds: [3], overlays: [], signals: [path], checkpoints: [join(out, 'agents', 'paper', 'seed-3')], out: join(dir, 'run') }),
+    );
     expect(Object.keys(res.perSeed)).toContain('checkpoint/overlay:gpt4o');
     expect(res.warnings.join('\n')).toMatch(/cutoff|look-ahead/i);
     expect(readFileSync(join(dir, 'run', 'report.html'), 'utf8')).toMatch(/cutoff|look-ahead/i);
@@ -124,12 +142,28 @@ describe('compare (the main job)', () => {
 
   it('never presents a result as something it is not: stale agents, checkpoints, arm names, look-ahead marks', async () => {
     // A rerun into the same folder asking for agents trained on another period is refused, naming the difference.
-    await expect(runCompare(CompareSchema.parse({ ...base, train: '2010-01-01:2018-12-31', out }))).rejects.toThrow(/holds agents made for another request \(train: "2009-01-01:2018-12-31" there, "2010-01-01:2018-12-31" now\)/);
+    await expect(runCompare(CompareSchema.parse({ ...base, train: '2010-01-01:2018-12-31', out }))).rejects.toThrow(
+      /holds agents made for another request \(train: "2009-01-01:2018-12-31" there, "2010-01-01:2018-12-31" now\)/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'compare-marks-'));
     const ckpt = join(out, 'agents', 'paper', 'seed-3');
     // A checkpoint stands for its own seed, and its training period must not overlap the trade period.
-    await expect(runCompare(CompareSchema.parse({ ...base, seeds: [4], overlays: [], checkpoints: [ckpt], out: join(dir, 'a') }))).rejects.toThrow(/trained with seed 3, but stands for seed 4/);
-    await expect(runCompare(CompareSchema.parse({ ...base, seeds: [3], trade: '2018-06-01:2019-06-30', train: '2009-01-01:2009-12-31', overlays: [], checkpoints: [ckpt], out: join(dir, 'b') }))).rejects.toThrow(/trained on 2009-01-02 … 2018-12-31, which overlaps the trade period 2018-06-01/);
+    await expect(runCompare(CompareSchema.parse({ ...base, seeds: [4], overlays: [], checkpoints: [ckpt], out: join(dir, 'a') }))).rejects.toThrow(
+      /trained with seed 3, but stands for seed 4/,
+    );
+    await expect(
+      runCompare(
+        CompareSchema.parse({
+          ...base,
+          seeds: [3],
+          trade: '2018-06-01:2019-06-30',
+          train: '2009-01-01:2009-12-31',
+          overlays: [],
+          checkpoints: [ckpt],
+          out: join(dir, 'b'),
+        }),
+      ),
+    ).rejects.toThrow(/trained on 2009-01-02 … 2018-12-31, which overlaps the trade period 2018-06-01/);
     // Arm names: explicit, unique, never an offline overlay's.
     const fc = readFileSync(join(out, 'forecasts', 'momentum.jsonl'), 'utf8');
     mkdirSync(join(dir, 'x'));
@@ -138,12 +172,28 @@ describe('compare (the main job)', () => {
     writeFileSync(join(dir, 'y', 'run.jsonl'), fc);
     writeFileSync(join(dir, 'momentum.jsonl'), fc);
     const common = { ...base, seeds: [3], checkpoints: [ckpt], baselines: [], baselineOverlays: [] };
-    await expect(runCompare(CompareSchema.parse({ ...common, overlays: [], signals: [join(dir, 'x', 'run.jsonl'), join(dir, 'y', 'run.jsonl')], out: join(dir, 'c') }))).rejects.toThrow(/two signals files make the arm "run"/);
-    await expect(runCompare(CompareSchema.parse({ ...common, overlays: ['momentum'], signals: [join(dir, 'momentum.jsonl')], out: join(dir, 'd') }))).rejects.toThrow(/"momentum" is also an offline overlay/);
+    await expect(
+      runCompare(CompareSchema.parse({ ...common, overlays: [], signals: [join(dir, 'x', 'run.jsonl'), join(dir, 'y', 'run.jsonl')], out: join(dir, 'c') })),
+    ).rejects.toThrow(/two signals files make the arm "run"/);
+    await expect(
+      runCompare(CompareSchema.parse({ ...common, overlays: ['momentum'], signals: [join(dir, 'momentum.jsonl')], out: join(dir, 'd') })),
+    ).rejects.toThrow(/"momentum" is also an offline overlay/);
     // Forecasts that are not point in time mark the arm in every table.
-    const notPit = fc.trim().split('\n').map((l) => JSON.stringify({ ...JSON.parse(l), pointInTime: false })).join('\n') + '\n';
+    const notPit =
+      fc
+        .trim()
+        .split('\n')
+        .map((l) => JSON.stringify({ ...JSON.parse(l), pointInTime: false }))
+        .join('\n') + '\n';
     writeFileSync(join(dir, 'paper-prompts.jsonl'), notPit);
-    const res = await runCompare(CompareSchema.parse({ ...common, overlays: [], signals: [`a=${join(dir, 'x', 'run.jsonl')}`, `b=${join(dir, 'paper-prompts.jsonl')}`], out: join(dir, 'e') }));
+    const res = await runCompare(
+      CompareSchema.parse({
+        ...common,
+        overlays: [],
+        signals: [`a=${join(dir, 'x', 'run.jsonl')}`, `b=${join(dir, 'paper-prompts.jsonl')}`],
+        out: join(dir, 'e'),
+      }),
+    );
     expect(Object.keys(res.perSeed)).toEqual(expect.arrayContaining(['checkpoint/overlay:a', 'checkpoint/overlay:b']));
     expect(res.table).toMatch(/checkpoint\/overlay:b \(look-ahead\)/);
     expect(res.table).not.toMatch(/overlay:a \(look-ahead\)/);
@@ -164,7 +214,16 @@ describe('compare (the main job)', () => {
     const scores = join(dir, 'oracle-scores.jsonl');
     writeFileSync(scores, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const res = await runCompare(
-      CompareSchema.parse({ ...base, seeds: [3], overlays: [], checkpoints: [ckpt], baselines: ['llm-score', 'black-litterman', 'sector-topdown'], baselineOverlays: [], scores, out: join(dir, 'run') }),
+      CompareSchema.parse({
+        ...base,
+        seeds: [3],
+        overlays: [],
+        checkpoints: [ckpt],
+        baselines: ['llm-score', 'black-litterman', 'sector-topdown'],
+        baselineOverlays: [],
+        scores,
+        out: join(dir, 'run'),
+      }),
     );
     expect(Object.keys(res.perSeed)).toEqual(expect.arrayContaining(['llm-score', 'black-litterman', 'sector-topdown']));
     // Oracle scores peek at the future: both score arms are marked, the sector allocation (no scores) is not.
@@ -173,13 +232,29 @@ describe('compare (the main job)', () => {
     expect(res.table).not.toMatch(/sector-topdown \(cheating\)/);
     // Each decision's reasoning is in the run folder, in date order.
     for (const arm of ['llm-score', 'black-litterman', 'sector-topdown']) {
-      const notes = readFileSync(join(dir, 'run', 'decisions', `${arm}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const notes = readFileSync(join(dir, 'run', 'decisions', `${arm}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(notes.length, arm).toBeGreaterThan(0);
       expect(notes.map((n) => n.date)).toEqual([...notes.map((n) => n.date)].sort());
     }
     // A scores file that is not one is refused before anything runs, naming the file and line.
     writeFileSync(join(dir, 'bad.jsonl'), '{"date":"2020-05-01"}\n');
-    await expect(runCompare(CompareSchema.parse({ ...base, seeds: [3], overlays: [], checkpoints: [ckpt], baselines: ['llm-score'], baselineOverlays: [], scores: join(dir, 'bad.jsonl'), out: join(dir, 'bad') }))).rejects.toThrow(/bad\.jsonl:1/);
+    await expect(
+      runCompare(
+        CompareSchema.parse({
+          ...base,
+          seeds: [3],
+          overlays: [],
+          checkpoints: [ckpt],
+          baselines: ['llm-score'],
+          baselineOverlays: [],
+          scores: join(dir, 'bad.jsonl'),
+          out: join(dir, 'bad'),
+        }),
+      ),
+    ).rejects.toThrow(/bad\.jsonl:1/);
   });
 
   it('refuses a trade period that overlaps training', async () => {

@@ -10,7 +10,10 @@ describe('marginlab env (through the real CLI)', () => {
     const files = ['random_2019.json', 'mixed_flip_2021.json', 'reallocation.json'].map((f) => join(FIXTURE_DIR, f));
     const r = runCli(['env', 'replay', ...files]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     for (const l of lines) {
       expect(Object.keys(l)).toEqual(['file', 'steps', 'compared', 'mismatches', 'maxAbsDiff', 'firstMismatch']);

@@ -54,7 +54,7 @@ describe('reportError', () => {
   it('an internal error says to rerun with --verbose; the stack trace only with --verbose', () => {
     let bug: unknown;
     try {
-      (undefined as unknown as { x: number }).x;
+      void (undefined as unknown as { x: number }).x;
     } catch (e) {
       bug = e;
     }
@@ -72,7 +72,10 @@ describe('reportError', () => {
 
 describe('trapInterrupts', () => {
   it('SIGINT / SIGTERM abort the signal once, print the notice once, and give 130 / 143', () => {
-    for (const [name, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    for (const [name, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
       let text = '';
       const before = process.listenerCount(name);
       const trap = trapInterrupts({ notice: (s) => `stop ${s}\n`, write: (t) => void (text += t), repeat: 'ignore' });

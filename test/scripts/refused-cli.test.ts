@@ -64,7 +64,18 @@ function runFolder(name: string, o: { observeRatio?: boolean } = {}): string {
     savedAt: new Date(0).toISOString(),
   });
   const env = { ...envConfig('paper'), observeRatio: o.observeRatio ?? true };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ run: { algo: 'a2c', universe: 'dow30' }, env, trainPeriod: { start: '2009-01-02', end: '2018-12-31' }, universe: 'dow30', tickers: [...PAPER_TICKERS], algo: 'a2c', agent: { hidden } }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      run: { algo: 'a2c', universe: 'dow30' },
+      env,
+      trainPeriod: { start: '2009-01-02', end: '2018-12-31' },
+      universe: 'dow30',
+      tickers: [...PAPER_TICKERS],
+      algo: 'a2c',
+      agent: { hidden },
+    }),
+  );
   return dir;
 }
 const scheduleFile = (name: string, body: unknown) => {
@@ -74,8 +85,11 @@ const scheduleFile = (name: string, body: unknown) => {
 };
 
 describe('errors that name what is wrong', () => {
-  it('env rollout: a range outside the data names the data\'s own coverage, as a user error', () => {
-    expectUserError(runCli(['env', 'rollout', '--start', '1990-01-01', '--end', '1990-12-31']), /the data covers 2008-01-02\.\.2024-12-06 .*: the range 1990-01-01\.\.1990-12-31 lies outside it/);
+  it("env rollout: a range outside the data names the data's own coverage, as a user error", () => {
+    expectUserError(
+      runCli(['env', 'rollout', '--start', '1990-01-01', '--end', '1990-12-31']),
+      /the data covers 2008-01-02\.\.2024-12-06 .*: the range 1990-01-01\.\.1990-12-31 lies outside it/,
+    );
   });
 
   it('evaluate: a truncated config.json is reported with its path', () => {
@@ -96,14 +110,24 @@ describe('errors that name what is wrong', () => {
   it('evaluate: a schedule none of whose events falls in the trade period is refused; one outside gets a warning', () => {
     const dir = runFolder('good');
     const none = scheduleFile('none.json', { reallocations: [{ date: '2021-03-01', target: 0.6 }] });
-    expectUserError(runCli(['evaluate', '--checkpoint', dir, '--trade', TRADE, '--ratio-schedule', none, '--out', join(TMP, 'never')]), /--ratio-schedule .*none\.json: .*none of its 1 event\(s\) acts on a trading day/);
+    expectUserError(
+      runCli(['evaluate', '--checkpoint', dir, '--trade', TRADE, '--ratio-schedule', none, '--out', join(TMP, 'never')]),
+      /--ratio-schedule .*none\.json: .*none of its 1 event\(s\) acts on a trading day/,
+    );
 
     // Partly outside: evaluated, with a warning naming the event, and a missing --out folder is created.
-    const some = scheduleFile('some.json', { reallocations: [{ date: '2020-06-01', target: 0.6 }, { date: '2020-09-01', change: 0.1 }] });
+    const some = scheduleFile('some.json', {
+      reallocations: [
+        { date: '2020-06-01', target: 0.6 },
+        { date: '2020-09-01', change: 0.1 },
+      ],
+    });
     const out = join(TMP, 'missing', 'deeper', 'eval');
     const r = runCli(['evaluate', '--checkpoint', dir, '--trade', TRADE, '--ratio-schedule', some, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: --ratio-schedule .*some\.json: the reallocation on 2020-09-01 is after the period's last trading day 2020-06-29: it never fires/);
+    expect(r.stderr).toMatch(
+      /warning: --ratio-schedule .*some\.json: the reallocation on 2020-09-01 is after the period's last trading day 2020-06-29: it never fires/,
+    );
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).warnings.join('\n')).toMatch(/2020-09-01 .* never fires/);
     expect(existsSync(join(out, 'account.csv'))).toBe(true);
   });
@@ -127,7 +151,10 @@ describe('errors that name what is wrong', () => {
 
   it('backtest: a schedule with no event in the trade period is refused before any work', () => {
     const s = scheduleFile('bt-none.json', { reallocations: [{ date: '2019-03-01', target: 0.6 }] });
-    expectUserError(runCli(['backtest', '--strategy', 'equal-weight', '--trade', TRADE, '--ratio-schedule', s, '--out', join(TMP, 'bt')]), /--ratio-schedule .*bt-none\.json: none of its 1 event\(s\) is dated inside the trade period 2020-05-01 … 2020-06-30/);
+    expectUserError(
+      runCli(['backtest', '--strategy', 'equal-weight', '--trade', TRADE, '--ratio-schedule', s, '--out', join(TMP, 'bt')]),
+      /--ratio-schedule .*bt-none\.json: none of its 1 event\(s\) is dated inside the trade period 2020-05-01 … 2020-06-30/,
+    );
     expect(existsSync(join(TMP, 'bt'))).toBe(false);
   });
 });
@@ -142,10 +169,18 @@ describe('a corrupted bundled data file is refused by every command that reads i
     // Still a valid file (it parses): one close changed by 0.1%.
     const path = join(COPY, 'data', 'dow30_daily_ohlcv.csv.gz');
     const text = gunzipSync(readFileSync(path)).toString('utf8');
-    writeFileSync(path, gzipSync(text.replace(/\n(2015-06-01,AAPL,[^,]*,[^,]*,[^,]*,)([0-9.]+)/, (_, head, close) => `\n${head}${(Number(close) * 1.001).toFixed(4)}`)));
+    writeFileSync(
+      path,
+      gzipSync(text.replace(/\n(2015-06-01,AAPL,[^,]*,[^,]*,[^,]*,)([0-9.]+)/, (_, head, close) => `\n${head}${(Number(close) * 1.001).toFixed(4)}`)),
+    );
   };
   const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, [join(COPY, 'bin', 'marginlab.js'), ...args], { cwd: TMP, encoding: 'utf8', timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0' } });
+    const r = spawnSync(process.execPath, [join(COPY, 'bin', 'marginlab.js'), ...args], {
+      cwd: TMP,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -155,7 +190,10 @@ describe('a corrupted bundled data file is refused by every command that reads i
     expectUserError(cli(['env', 'rollout', '--start', '2020-01-01', '--end', '2020-02-28']), named);
     expectUserError(cli(['evaluate', '--checkpoint', runFolder('good3'), '--trade', TRADE, '--out', join(TMP, 'e')]), named);
     expectUserError(cli(['backtest', '--strategy', 'equal-weight', '--trade', TRADE, '--out', join(TMP, 'b')]), named);
-    expectUserError(cli(['train', '--algo', 'a2c', '--preset', 'margintrader', '--timesteps', '10', '--train', '2016-01-01:2016-03-31', '--out', join(TMP, 't')]), named);
+    expectUserError(
+      cli(['train', '--algo', 'a2c', '--preset', 'margintrader', '--timesteps', '10', '--train', '2016-01-01:2016-03-31', '--out', join(TMP, 't')]),
+      named,
+    );
     const f = cli(['forecast', '--source', 'macro', '--provider', 'momentum', '--dates', '2020-05-01', '--out', join(TMP, 'f', 's.jsonl')]);
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(named);

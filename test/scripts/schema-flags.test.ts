@@ -29,7 +29,7 @@ function parse(argv: string[]) {
 }
 
 describe('flags from the schema', () => {
-  it('help shows each field\'s description, its allowed values and its default', () => {
+  it("help shows each field's description, its allowed values and its default", () => {
     const cmd = new Command('t');
     addSchemaOptions(cmd, Schema);
     const help = cmd.helpInformation();
@@ -41,7 +41,14 @@ describe('flags from the schema', () => {
   });
 
   it('parses typed values and fills defaults from the schema', () => {
-    expect(parse(['--window', '60', '--turbulence', '70', '--short-bottom', '--names', 'A,B'])).toEqual({ window: 60, rebalance: 'monthly', riskFree: 0, turbulence: 70, shortBottom: true, names: ['A', 'B'] });
+    expect(parse(['--window', '60', '--turbulence', '70', '--short-bottom', '--names', 'A,B'])).toEqual({
+      window: 60,
+      rebalance: 'monthly',
+      riskFree: 0,
+      turbulence: 70,
+      shortBottom: true,
+      names: ['A', 'B'],
+    });
     expect(parse(['--turbulence', 'off']).turbulence).toBeNull();
   });
 

@@ -28,7 +28,10 @@ const deterministic = (line: string) => {
 const parseCsv = (path: string) => {
   const [head, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
   const cols = head.split(',');
-  return { cols, rows: rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i], i === 0 ? v : Number(v)])) as Record<string, number> & { date: string }) };
+  return {
+    cols,
+    rows: rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [cols[i], i === 0 ? v : Number(v)])) as Record<string, number> & { date: string }),
+  };
 };
 /** A user-facing error: non-zero exit, one line on stderr, no stack trace. */
 const expectUserError = (r: ReturnType<typeof runCli>, pattern: RegExp) => {
@@ -186,7 +189,10 @@ describe('marginlab train --condition-ratio (through the real CLI)', () => {
   const COND = ['train', '--algo', 'ppo', '--seed', '2', '--condition-ratio', 'uniform=0.3:0.7,p=0.8,gap=10', '--config', cfgFile];
 
   it('records the curriculum in config.json and the manifest, passes the ratio slots through, and resumes exactly', () => {
-    writeFileSync(cfgFile, JSON.stringify({ train: '2016-01-01:2016-06-30', numEnvs: 2, episodeLength: 20, randomStart: true, agent: { nSteps: 32, batchSize: 32, nEpochs: 1 } }));
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({ train: '2016-01-01:2016-06-30', numEnvs: 2, episodeLength: 20, randomStart: true, agent: { nSteps: 32, batchSize: 32, nEpochs: 1 } }),
+    );
     const straight = join(TMP, 'ppo-cond-192');
     const r = runCli([...COND, '--timesteps', '192', '--out', straight]);
     expect(r.code, r.stderr).toBe(0);
@@ -211,7 +217,10 @@ describe('marginlab train --condition-ratio (through the real CLI)', () => {
     expect(help.stdout).toMatch(/--condition-ratio \[spec\]/);
     expect(help.stdout).toMatch(/uniform=LO:HI/);
     expectUserError(runCli(['train', '--algo', 'ppo', '--condition-ratio', 'p=2', '--out', join(TMP, 'bad-cond')]), /--condition-ratio: "pUniform"/);
-    expectUserError(runCli(['train', '--algo', 'ppo', '--condition-ratio', 'speed=3', '--out', join(TMP, 'bad-cond')]), /--condition-ratio: unknown key "speed"/);
+    expectUserError(
+      runCli(['train', '--algo', 'ppo', '--condition-ratio', 'speed=3', '--out', join(TMP, 'bad-cond')]),
+      /--condition-ratio: unknown key "speed"/,
+    );
     expect(existsSync(join(TMP, 'bad-cond', 'metrics.jsonl'))).toBe(false);
   });
 });

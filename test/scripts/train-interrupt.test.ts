@@ -40,7 +40,10 @@ describe('train survives an interrupt', () => {
     const r = runCli(['train', '--algo', 'a2c', '--out', out, '--resume'], { timeoutMs: 180_000 });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!).finished).toBe(true);
-    const updates = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).update);
+    const updates = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).update);
     expect(updates).toEqual(Array.from({ length: 8000 }, (_, i) => i + 1));
   }, 240_000);
 });

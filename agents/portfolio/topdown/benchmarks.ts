@@ -14,7 +14,16 @@
  *   `capitalCap` per side, so it uses the same gross as sector-topdown and is comparable with it.
  */
 import type { StrategyOptions } from '../strategies.ts';
-import { StrategyError, type BookDesign, type DecisionContext, type DecisionNote, type Strategy, type StrategyCosts, type StrategyInputs, type Weights } from '../strategy.ts';
+import {
+  StrategyError,
+  type BookDesign,
+  type DecisionContext,
+  type DecisionNote,
+  type Strategy,
+  type StrategyCosts,
+  type StrategyInputs,
+  type Weights,
+} from '../strategy.ts';
 import { checkBook, costsOf, costsWords, r4, r6, topDownDesign, trailingReturns } from './common.ts';
 import { MACRO_MISSING, macroView } from './macro-agent.ts';
 import { NEWS_COVERAGE, roundSentiment, TopDownBase, type Pick } from './sector-topdown.ts';
@@ -29,7 +38,10 @@ export class XsLlmStrategy extends TopDownBase {
 
   constructor(options: StrategyOptions, inputs: StrategyInputs) {
     super(options, inputs);
-    if (options.positionSize > options.capitalCap / 2) throw new StrategyError(`xs-llm: positionSize ${options.positionSize} is larger than half the capital cap (${options.capitalCap / 2} per side): lower positionSize or raise capitalCap`);
+    if (options.positionSize > options.capitalCap / 2)
+      throw new StrategyError(
+        `xs-llm: positionSize ${options.positionSize} is larger than half the capital cap (${options.capitalCap / 2} per side): lower positionSize or raise capitalCap`,
+      );
   }
 
   describe(): string {
@@ -61,7 +73,7 @@ export class XsLlmStrategy extends TopDownBase {
     }
     // Strongest composite first, then ticker order: deterministic, and the cap keeps the strongest.
     cand.sort((a, b) => Math.abs(b.c) - Math.abs(a.c) || a.i - b.i);
-    const perSide = Math.floor((o.capitalCap / 2) / o.positionSize + 1e-9);
+    const perSide = Math.floor(o.capitalCap / 2 / o.positionSize + 1e-9);
     const w = new Float64Array(h.n);
     const picks: Pick[] = [];
     const count = { long: 0, short: 0 };
@@ -75,7 +87,16 @@ export class XsLlmStrategy extends TopDownBase {
       count[side]++;
       w[i] = side === 'long' ? o.positionSize : -o.positionSize;
       const sc = sent.byTicker[h.tickers[i]];
-      picks.push({ ticker: h.tickers[i], sector: sectorOf[i] ?? 'none', side, weight: r6(w[i]), sentiment: r4(sc.score), items: sc.items, momentum: NaN, reason: `composite ${r4(c)} = sentiment × ${m}` });
+      picks.push({
+        ticker: h.tickers[i],
+        sector: sectorOf[i] ?? 'none',
+        side,
+        weight: r6(w[i]),
+        sentiment: r4(sc.score),
+        items: sc.items,
+        momentum: NaN,
+        reason: `composite ${r4(c)} = sentiment × ${m}`,
+      });
     }
     const book = checkBook(w, o, this.name, ctx.date);
     const notes: string[] = [];
@@ -84,7 +105,14 @@ export class XsLlmStrategy extends TopDownBase {
     this.notesLog.push({
       date: ctx.date,
       strategy: this.name,
-      regime: { name: view.regime, reasoning: view.reasoning, growthScore: view.growthScore, inflationTrend: view.inflationTrend, indicators: view.indicators, source: this.macroSource },
+      regime: {
+        name: view.regime,
+        reasoning: view.reasoning,
+        growthScore: view.growthScore,
+        inflationTrend: view.inflationTrend,
+        indicators: view.indicators,
+        source: this.macroSource,
+      },
       sentiment: { source: this.newsSource, since: sent.since, before: sent.until, companiesWithNews: sent.withNews, byTicker: roundSentiment(sent.byTicker) },
       sectorTilts: tilts,
       picks: picks.map(({ momentum: _m, ...p }) => p),
@@ -123,7 +151,11 @@ export class XsMomentumStrategy implements Strategy {
     const idx: number[] = [];
     for (let i = 0; i < h.n; i++) if (!Number.isNaN(mom[i])) idx.push(i);
     const k = Math.min(o.topK, Math.floor(idx.length / 2));
-    if (k < 1) throw new StrategyError(`xs-momentum: ${idx.length} ticker(s) with a full ${o.lookback}-day history on ${ctx.date} cannot fill a top and a bottom ${o.topK}`, ctx.date);
+    if (k < 1)
+      throw new StrategyError(
+        `xs-momentum: ${idx.length} ticker(s) with a full ${o.lookback}-day history on ${ctx.date} cannot fill a top and a bottom ${o.topK}`,
+        ctx.date,
+      );
     // Highest return first, ties by ticker order.
     idx.sort((a, b) => mom[b] - mom[a] || a - b);
     const w = new Float64Array(h.n);

@@ -14,7 +14,9 @@ export function costsOf(o: StrategyOptions): StrategyCosts | undefined {
 }
 
 export function costsWords(o: StrategyOptions): string {
-  return o.tradeCosts === 'published' ? 'costs as published: 10 bp commission + 10 bp market impact per trade side (over the env preset\'s)' : "the run's env costs";
+  return o.tradeCosts === 'published'
+    ? "costs as published: 10 bp commission + 10 bp market impact per trade side (over the env preset's)"
+    : "the run's env costs";
 }
 
 /** Half the capital cap on each side: gross ≤ cap, no loan (k = max(1, cap)). */
@@ -29,7 +31,10 @@ export function topDownDesign(o: StrategyOptions): BookDesign {
 export function trailingReturns(h: PointInTimeHistory, lookback: number, skip: number, who: string): Float64Array {
   if (skip >= lookback) throw new StrategyError(`${who}: skip (${skip}) must be shorter than lookback (${lookback})`, h.date);
   if (lookback > h.returnsAvailable) {
-    throw new StrategyError(`${who}: the momentum window (${lookback} days) is longer than the history before ${h.date} (${h.returnsAvailable} returns): shorten lookback or start the trade period later`, h.date);
+    throw new StrategyError(
+      `${who}: the momentum window (${lookback} days) is longer than the history before ${h.date} (${h.returnsAvailable} returns): shorten lookback or start the trade period later`,
+      h.date,
+    );
   }
   const out = new Float64Array(h.n).fill(NaN);
   for (const i of h.eligible(lookback + 1)) out[i] = h.closeAt(h.t - skip, i) / h.closeAt(h.t - lookback, i) - 1;
@@ -41,7 +46,10 @@ export function checkBook(w: Weights, o: StrategyOptions, who: string, date: str
   const e = exposures(w);
   const half = o.capitalCap / 2;
   if (e.long > half * (1 + 1e-12) || e.short > half * (1 + 1e-12)) {
-    throw new StrategyError(`${who}: built long ${e.long}, short ${e.short} on ${date}, beyond half the capital cap ${o.capitalCap} per side (a bug: report it)`, date);
+    throw new StrategyError(
+      `${who}: built long ${e.long}, short ${e.short} on ${date}, beyond half the capital cap ${o.capitalCap} per side (a bug: report it)`,
+      date,
+    );
   }
   return { long: e.long, short: e.short, gross: e.gross };
 }

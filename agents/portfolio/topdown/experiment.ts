@@ -15,7 +15,8 @@ export const LOOK_AHEAD_WARNING =
 
 export const SECTOR_TOPDOWN_2019H1 = {
   name: 'sector-topdown-2019h1',
-  paper: 'Quek, Vittori, Ong, Mao, Cambria, Mengaldo, arXiv 2503.09647 (Table 1): LLM top-down macro → GICS sector allocation with news sentiment stock selection',
+  paper:
+    'Quek, Vittori, Ong, Mao, Cambria, Mengaldo, arXiv 2503.09647 (Table 1): LLM top-down macro → GICS sector allocation with news sentiment stock selection',
   trade: '2019-01-01:2019-06-30',
   universes: ['dow30', 'sectors'] as const,
   strategies: ['sector-topdown', 'xs-llm', 'xs-momentum'] as const satisfies readonly TopDownStrategyName[],
@@ -49,7 +50,10 @@ export function runSectorTopDown2019H1(opts: { inputs?: StrategyInputs } = {}): 
   for (const universe of E.universes) {
     const u = resolveUniverse(universe);
     for (const strategy of E.strategies) {
-      const res = backtestStrategy(backtestConfig({ strategy, ...TOPDOWN_PRESET_OPTIONS[strategy], universe, trade: E.trade }), { universe: u, inputs: opts.inputs });
+      const res = backtestStrategy(backtestConfig({ strategy, ...TOPDOWN_PRESET_OPTIONS[strategy], universe, trade: E.trade }), {
+        universe: u,
+        inputs: opts.inputs,
+      });
       const p = E.published[strategy];
       rows.push({
         universe,

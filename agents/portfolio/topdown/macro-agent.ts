@@ -32,7 +32,8 @@ export type Regime = (typeof REGIMES)[number];
 export const MACRO_SERIES = ['CPIAUCSL', 'PCEPILFE', 'PAYEMS', 'INDPRO', 'T10Y2Y'] as const;
 
 /** What the paper reads that the bundled data lacks, in words (describe(), journal, README). */
-export const MACRO_MISSING = 'PPI and the ISM PMI are not in the bundled FRED file (ISM is not on FRED): the stand-in uses industrial production (INDPRO) and the 10y–2y spread instead';
+export const MACRO_MISSING =
+  'PPI and the ISM PMI are not in the bundled FRED file (ISM is not on FRED): the stand-in uses industrial production (INDPRO) and the 10y–2y spread instead';
 
 /** The thresholds of the rules, in the units the module comment states. */
 export const MACRO_RULES = {
@@ -80,7 +81,10 @@ function need(store: MacroStore, id: string, date: string, count: number): Macro
     throw new StrategyError(`macro agent: ${(e as Error).message}; give a FRED file with ${MACRO_SERIES.join(', ')} (option macroFile)`, date);
   }
   if (got.length < count) {
-    throw new StrategyError(`macro agent: ${id} has ${got.length} observation(s) released before ${date}, ${count} are needed; start the trade period later or give a longer macro file`, date);
+    throw new StrategyError(
+      `macro agent: ${id} has ${got.length} observation(s) released before ${date}, ${count} are needed; start the trade period later or give a longer macro file`,
+      date,
+    );
   }
   return got;
 }
@@ -105,7 +109,11 @@ export function macroView(store: MacroStore, date: string): MacroView {
   const inflNow = (cpi.now + pce.now) / 2;
   const inflBefore = (cpi.before + pce.before) / 2;
   const dInfl = (inflNow - inflBefore) * 100; // percentage points
-  const s = { payrolls: sign(payAvg, R.payrollsUp, R.payrollsDown), indpro: sign(ipYoY, R.indproUp, R.indproDown), curve: sign(curve.value, R.curveSteep, R.curveInverted) };
+  const s = {
+    payrolls: sign(payAvg, R.payrollsUp, R.payrollsDown),
+    indpro: sign(ipYoY, R.indproUp, R.indproDown),
+    curve: sign(curve.value, R.curveSteep, R.curveInverted),
+  };
   const g = s.payrolls + s.indpro + s.curve;
   const trend = dInfl > R.inflationRising ? 'rising' : dInfl < R.inflationFalling ? 'falling' : 'stable';
   const regime: Regime = g <= -2 || payAvg < R.payrollsDown ? 'contraction' : g >= 1 ? (trend === 'rising' ? 'overheating' : 'expansion') : 'slowdown';
@@ -136,8 +144,18 @@ export function macroView(store: MacroStore, date: string): MacroView {
       { id: 'PAYEMS', measure: '3-month average monthly change, thousands of jobs', value: payAvg, observations: pay.map(obs) },
       { id: 'INDPRO', measure: 'change over 12 months, fraction', value: ipYoY, observations: [ip[0], ip[12]].map(obs) },
       { id: 'T10Y2Y', measure: '10-year minus 2-year Treasury yield, percentage points', value: curve.value, observations: [obs(curve)] },
-      { id: 'CPIAUCSL', measure: 'CPI inflation over 12 months, fraction (and 3 months earlier)', value: cpi.now, observations: [cpi.o[0], cpi.o[3], cpi.o[12], cpi.o[15]].map(obs) },
-      { id: 'PCEPILFE', measure: 'core PCE inflation over 12 months, fraction (and 3 months earlier)', value: pce.now, observations: [pce.o[0], pce.o[3], pce.o[12], pce.o[15]].map(obs) },
+      {
+        id: 'CPIAUCSL',
+        measure: 'CPI inflation over 12 months, fraction (and 3 months earlier)',
+        value: cpi.now,
+        observations: [cpi.o[0], cpi.o[3], cpi.o[12], cpi.o[15]].map(obs),
+      },
+      {
+        id: 'PCEPILFE',
+        measure: 'core PCE inflation over 12 months, fraction (and 3 months earlier)',
+        value: pce.now,
+        observations: [pce.o[0], pce.o[3], pce.o[12], pce.o[15]].map(obs),
+      },
     ],
   };
 }

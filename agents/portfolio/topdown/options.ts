@@ -16,19 +16,14 @@ export const TopDownOptionsShape = {
     .positive()
     .max(2)
     .default(0.9)
-    .describe('sector-topdown, xs-llm, xs-momentum: gross capital use Σ|w| at most this fraction of equity, half per side (the paper\'s 90% cap)'),
+    .describe("sector-topdown, xs-llm, xs-momentum: gross capital use Σ|w| at most this fraction of equity, half per side (the paper's 90% cap)"),
   sectorPicks: z
     .number()
     .int()
     .positive()
     .default(2)
     .describe('sector-topdown: names held long in each overweight sector and short in each underweight one (a sector ETF universe: the ETF itself)'),
-  positionSize: z
-    .number()
-    .positive()
-    .max(0.5)
-    .default(0.01)
-    .describe('xs-llm: fixed weight of every position, fraction of equity (the paper\'s 1%)'),
+  positionSize: z.number().positive().max(0.5).default(0.01).describe("xs-llm: fixed weight of every position, fraction of equity (the paper's 1%)"),
   sentimentLookback: z
     .number()
     .int()
@@ -46,7 +41,9 @@ export const TopDownOptionsShape = {
   tradeCosts: z
     .enum(TOPDOWN_COSTS)
     .default('published')
-    .describe('sector-topdown, xs-llm, xs-momentum: published = the paper\'s 10 bp commission + 10 bp market impact per trade side, over the env preset\'s costs | env = the run\'s env costs'),
+    .describe(
+      "sector-topdown, xs-llm, xs-momentum: published = the paper's 10 bp commission + 10 bp market impact per trade side, over the env preset's costs | env = the run's env costs",
+    ),
 };
 
 /**

@@ -18,7 +18,16 @@
  * underweight ones short; SPY is the universe's benchmark and not tradable.
  */
 import type { StrategyOptions } from '../strategies.ts';
-import { StrategyError, type BookDesign, type DecisionContext, type DecisionNote, type Strategy, type StrategyCosts, type StrategyInputs, type Weights } from '../strategy.ts';
+import {
+  StrategyError,
+  type BookDesign,
+  type DecisionContext,
+  type DecisionNote,
+  type Strategy,
+  type StrategyCosts,
+  type StrategyInputs,
+  type Weights,
+} from '../strategy.ts';
 import { checkBook, costsOf, costsWords, r4, r6, topDownDesign, trailingReturns } from './common.ts';
 import { topDownMacro, topDownNews } from './data.ts';
 import { MACRO_MISSING, macroView } from './macro-agent.ts';
@@ -78,7 +87,9 @@ export abstract class TopDownBase implements Strategy {
   get notes(): string[] {
     const n = this.notesLog.length;
     if (n === 0) return [];
-    return this.daysWithoutNews > 0 ? [`${this.name}: no company had news on ${this.daysWithoutNews} of ${n} decision days (${this.newsSource}); sentiment was 0 there`] : [];
+    return this.daysWithoutNews > 0
+      ? [`${this.name}: no company had news on ${this.daysWithoutNews} of ${n} decision days (${this.newsSource}); sentiment was 0 there`]
+      : [];
   }
 }
 
@@ -108,7 +119,11 @@ export class SectorTopDownStrategy extends TopDownBase {
     if (sent.withNews === 0) this.daysWithoutNews++;
     const mom = trailingReturns(h, o.lookback, o.skip, this.name);
     const { sectorOf, unmapped } = resolveSectors(h.tickers, ctx.sectorOf);
-    if (unmapped.length === h.n) throw new StrategyError(`sector-topdown: no ticker of the universe has a GICS sector (${h.tickers.join(', ')}); use dow30, sectors, or a universe with a sector map`, ctx.date);
+    if (unmapped.length === h.n)
+      throw new StrategyError(
+        `sector-topdown: no ticker of the universe has a GICS sector (${h.tickers.join(', ')}); use dow30, sectors, or a universe with a sector map`,
+        ctx.date,
+      );
 
     // Members of each sector that trade through the whole momentum window.
     const members = new Map<Sector, number[]>();
@@ -127,14 +142,26 @@ export class SectorTopDownStrategy extends TopDownBase {
       const list = members.get(sector)!;
       const tilt = tilts[sector];
       if (tilt === 'overweight') {
-        const names = list.filter((i) => score(i) >= 0).sort(best).slice(0, o.sectorPicks);
+        const names = list
+          .filter((i) => score(i) >= 0)
+          .sort(best)
+          .slice(0, o.sectorPicks);
         if (names.length) groups.push({ sector, side: 'long', names, reason: `${view.regime}: ${sector} overweight; best by sentiment, then momentum` });
       } else if (tilt === 'underweight') {
-        const names = list.filter((i) => score(i) <= 0).sort(worst).slice(0, o.sectorPicks);
+        const names = list
+          .filter((i) => score(i) <= 0)
+          .sort(worst)
+          .slice(0, o.sectorPicks);
         if (names.length) groups.push({ sector, side: 'short', names, reason: `${view.regime}: ${sector} underweight; worst by sentiment, then momentum` });
       } else {
-        const up = list.filter((i) => score(i) > 0).sort(best).slice(0, o.sectorPicks);
-        const down = list.filter((i) => score(i) < 0).sort(worst).slice(0, o.sectorPicks);
+        const up = list
+          .filter((i) => score(i) > 0)
+          .sort(best)
+          .slice(0, o.sectorPicks);
+        const down = list
+          .filter((i) => score(i) < 0)
+          .sort(worst)
+          .slice(0, o.sectorPicks);
         if (up.length) groups.push({ sector, side: 'long', names: up, reason: `${sector} neutral; positive news sentiment` });
         if (down.length) groups.push({ sector, side: 'short', names: down, reason: `${sector} neutral; negative news sentiment` });
       }
@@ -155,7 +182,16 @@ export class SectorTopDownStrategy extends TopDownBase {
           if (w[i] !== 0) throw new StrategyError(`sector-topdown: ${h.tickers[i]} picked twice on ${ctx.date} (a bug: report it)`, ctx.date);
           w[i] = side === 'long' ? each : -each;
           const c = sent.byTicker[h.tickers[i]];
-          picks.push({ ticker: h.tickers[i], sector: g.sector, side, weight: r6(w[i]), sentiment: r4(c.score), items: c.items, momentum: r4(mom[i]), reason: g.reason });
+          picks.push({
+            ticker: h.tickers[i],
+            sector: g.sector,
+            side,
+            weight: r6(w[i]),
+            sentiment: r4(c.score),
+            items: c.items,
+            momentum: r4(mom[i]),
+            reason: g.reason,
+          });
         }
       }
     }
@@ -168,7 +204,15 @@ export class SectorTopDownStrategy extends TopDownBase {
     this.notesLog.push({
       date: ctx.date,
       strategy: this.name,
-      regime: { name: view.regime, reasoning: view.reasoning, growthScore: view.growthScore, growth: view.growth, inflationTrend: view.inflationTrend, indicators: view.indicators, source: this.macroSource },
+      regime: {
+        name: view.regime,
+        reasoning: view.reasoning,
+        growthScore: view.growthScore,
+        growth: view.growth,
+        inflationTrend: view.inflationTrend,
+        indicators: view.indicators,
+        source: this.macroSource,
+      },
       sentiment: { source: this.newsSource, since: sent.since, before: sent.until, companiesWithNews: sent.withNews, byTicker: roundSentiment(sent.byTicker) },
       sectorTilts: tilts,
       tiltReason: REGIME_SECTOR_TILTS[view.regime].why,
@@ -180,7 +224,9 @@ export class SectorTopDownStrategy extends TopDownBase {
   }
 }
 
-export function roundSentiment(by: Record<string, { score: number; items: number; pos: number; neg: number }>): Record<string, { score: number; items: number; pos: number; neg: number }> {
+export function roundSentiment(
+  by: Record<string, { score: number; items: number; pos: number; neg: number }>,
+): Record<string, { score: number; items: number; pos: number; neg: number }> {
   const out: Record<string, { score: number; items: number; pos: number; neg: number }> = {};
   for (const [t, c] of Object.entries(by)) out[t] = { ...c, score: r4(c.score) };
   return out;

@@ -60,7 +60,10 @@ export function tiltSign(t: Tilt): number {
  * sector each ETF tracks) or, without a map, the SPDR ETF table (the ETF IS its sector). Tickers with no
  * sector (SPY in a user file, an unknown stock) are left out and listed, never guessed.
  */
-export function resolveSectors(tickers: readonly string[], sectorOf: Readonly<Record<string, string>> | undefined): { sectorOf: (Sector | null)[]; unmapped: string[] } {
+export function resolveSectors(
+  tickers: readonly string[],
+  sectorOf: Readonly<Record<string, string>> | undefined,
+): { sectorOf: (Sector | null)[]; unmapped: string[] } {
   const known = new Set<string>(GICS_SECTORS);
   const out: (Sector | null)[] = [];
   const unmapped: string[] = [];

@@ -16,16 +16,84 @@ import type { PointInTimeHistory } from '../strategy.ts';
 
 /** Positive finance words (lower case, whole words). */
 export const POSITIVE_WORDS: readonly string[] = [
-  'beat', 'beats', 'bullish', 'buy', 'gain', 'gains', 'growth', 'higher', 'strong', 'stronger', 'surge', 'surges', 'surged',
-  'upgrade', 'upgraded', 'upgrades', 'outperform', 'profit', 'profits', 'record', 'rally', 'rallies', 'rise', 'rises', 'rose',
-  'soar', 'soars', 'jump', 'jumps', 'boost', 'boosts', 'exceed', 'exceeds', 'optimistic', 'positive', 'win', 'wins',
+  'beat',
+  'beats',
+  'bullish',
+  'buy',
+  'gain',
+  'gains',
+  'growth',
+  'higher',
+  'strong',
+  'stronger',
+  'surge',
+  'surges',
+  'surged',
+  'upgrade',
+  'upgraded',
+  'upgrades',
+  'outperform',
+  'profit',
+  'profits',
+  'record',
+  'rally',
+  'rallies',
+  'rise',
+  'rises',
+  'rose',
+  'soar',
+  'soars',
+  'jump',
+  'jumps',
+  'boost',
+  'boosts',
+  'exceed',
+  'exceeds',
+  'optimistic',
+  'positive',
+  'win',
+  'wins',
 ];
 
 /** Negative finance words (lower case, whole words). */
 export const NEGATIVE_WORDS: readonly string[] = [
-  'miss', 'misses', 'missed', 'bearish', 'sell', 'loss', 'losses', 'lower', 'weak', 'weaker', 'plunge', 'plunges', 'plunged',
-  'downgrade', 'downgraded', 'downgrades', 'underperform', 'decline', 'declines', 'drop', 'drops', 'fall', 'falls', 'fell',
-  'lawsuit', 'recall', 'negative', 'cut', 'cuts', 'slump', 'slumps', 'warning', 'warns', 'fraud', 'probe', 'crash', 'sued',
+  'miss',
+  'misses',
+  'missed',
+  'bearish',
+  'sell',
+  'loss',
+  'losses',
+  'lower',
+  'weak',
+  'weaker',
+  'plunge',
+  'plunges',
+  'plunged',
+  'downgrade',
+  'downgraded',
+  'downgrades',
+  'underperform',
+  'decline',
+  'declines',
+  'drop',
+  'drops',
+  'fall',
+  'falls',
+  'fell',
+  'lawsuit',
+  'recall',
+  'negative',
+  'cut',
+  'cuts',
+  'slump',
+  'slumps',
+  'warning',
+  'warns',
+  'fraud',
+  'probe',
+  'crash',
+  'sued',
 ];
 
 const POS = new Set(POSITIVE_WORDS);
@@ -102,6 +170,7 @@ export function sentimentView(news: NewsStore, history: PointInTimeHistory, look
     byTicker[t] = { ...lexiconScore(list), items: list.length };
   }
   const view: SentimentView = { since, until, byTicker, withNews };
-  if (withNews === 0) view.note = `no news for any company from ${since} to before ${until}: every sentiment is 0 and the decision runs on macro and price only`;
+  if (withNews === 0)
+    view.note = `no news for any company from ${since} to before ${until}: every sentiment is 0 and the decision runs on macro and price only`;
   return view;
 }

@@ -16,12 +16,44 @@ const X = [0, 1, 3, 7, 15];
 
 describe('linkage', () => {
   const cases: [Linkage, [number, number, number][]][] = [
-    ['single', [[0, 1, 1], [2, 5, 2], [3, 6, 4], [4, 7, 8]]],
-    ['complete', [[0, 1, 1], [2, 5, 3], [3, 6, 7], [4, 7, 15]]],
+    [
+      'single',
+      [
+        [0, 1, 1],
+        [2, 5, 2],
+        [3, 6, 4],
+        [4, 7, 8],
+      ],
+    ],
+    [
+      'complete',
+      [
+        [0, 1, 1],
+        [2, 5, 3],
+        [3, 6, 7],
+        [4, 7, 15],
+      ],
+    ],
     // UPGMA: mean pairwise distance between the merged clusters.
-    ['average', [[0, 1, 1], [2, 5, 2.5], [3, 6, 17 / 3], [4, 7, (15 + 14 + 12 + 8) / 4]]],
+    [
+      'average',
+      [
+        [0, 1, 1],
+        [2, 5, 2.5],
+        [3, 6, 17 / 3],
+        [4, 7, (15 + 14 + 12 + 8) / 4],
+      ],
+    ],
     // Ward on a line: √(2 n_a n_b/(n_a + n_b)) · |centroid_a − centroid_b|.
-    ['ward', [[0, 1, 1], [2, 5, Math.sqrt(4 / 3) * 2.5], [3, 6, Math.sqrt(1.5) * (7 - 4 / 3)], [4, 7, Math.sqrt(1.6) * (15 - 2.75)]]],
+    [
+      'ward',
+      [
+        [0, 1, 1],
+        [2, 5, Math.sqrt(4 / 3) * 2.5],
+        [3, 6, Math.sqrt(1.5) * (7 - 4 / 3)],
+        [4, 7, Math.sqrt(1.6) * (15 - 2.75)],
+      ],
+    ],
   ];
   for (const [method, expected] of cases) {
     it(`${method}: merges and heights on points 0, 1, 3, 7, 15 (scipy ids: leaves 0–4, merges 5…)`, () => {
@@ -63,12 +95,12 @@ describe('hrp', () => {
     const vA = ivpVar(0, 2);
     const vB = ivpVar(1, 3);
     const alpha = 1 - vA / (vA + vB); // to cluster A
-    const within = (a: number, b: number) => (1 / sd[a] ** 2) / (1 / sd[a] ** 2 + 1 / sd[b] ** 2);
+    const within = (a: number, b: number) => 1 / sd[a] ** 2 / (1 / sd[a] ** 2 + 1 / sd[b] ** 2);
     const expected = [alpha * within(0, 2), (1 - alpha) * within(1, 3), alpha * within(2, 0), (1 - alpha) * within(3, 1)];
     const w = hrp(cov, 4);
     for (let i = 0; i < 4; i++) expect(w[i]).toBeCloseTo(expected[i], 14);
     // Without the quasi-diagonalisation the first cut would be {0, 1} | {2, 3} and give other weights.
-    const naiveFirst = 1 - (ivpVar(0, 1) / (ivpVar(0, 1) + ivpVar(2, 3)));
+    const naiveFirst = 1 - ivpVar(0, 1) / (ivpVar(0, 1) + ivpVar(2, 3));
     expect(Math.abs(naiveFirst * within(0, 1) - w[0])).toBeGreaterThan(1e-3);
   });
 
@@ -90,19 +122,24 @@ describe('hrp', () => {
 
   it('random covariances: positive weights summing to 1, deterministic', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 1e6 }), fc.constantFrom<Linkage>('single', 'average', 'complete', 'ward'), (n, seed, l) => {
-        const rng = stream(seed, 'hrp');
-        const B = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
-        const c = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < n; j++) c[i * n + j] = B[i][0] * B[j][0] + B[i][1] * B[j][1];
-          c[i * n + i] += rng.uniform(0.1, 1);
-        }
-        const w = hrp(c, n, { linkage: l });
-        expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
-        for (const v of w) expect(v).toBeGreaterThan(0);
-        expect(Array.from(hrp(c, n, { linkage: l }))).toEqual(Array.from(w));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.constantFrom<Linkage>('single', 'average', 'complete', 'ward'),
+        (n, seed, l) => {
+          const rng = stream(seed, 'hrp');
+          const B = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
+          const c = new Float64Array(n * n);
+          for (let i = 0; i < n; i++) {
+            for (let j = 0; j < n; j++) c[i * n + j] = B[i][0] * B[j][0] + B[i][1] * B[j][1];
+            c[i * n + i] += rng.uniform(0.1, 1);
+          }
+          const w = hrp(c, n, { linkage: l });
+          expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+          for (const v of w) expect(v).toBeGreaterThan(0);
+          expect(Array.from(hrp(c, n, { linkage: l }))).toEqual(Array.from(w));
+        },
+      ),
       { numRuns: 60, seed: 20240624 },
     );
   });

@@ -24,7 +24,10 @@ const N = 30;
 const cov30 = diagCov(Array.from({ length: N }, (_, i) => 1e-4 * (1 + i / 10)));
 const mu30 = Array.from({ length: N }, (_, i) => 1e-4 * (1 + (i % 7)));
 const minVar: MvObjective = { kind: 'min-variance' };
-const run = (c: MvConstraints, obj: MvObjective = minVar) => () => meanVariance(mu30, cov30, obj, c);
+const run =
+  (c: MvConstraints, obj: MvObjective = minVar) =>
+  () =>
+    meanVariance(mu30, cov30, obj, c);
 
 describe('infeasible constraint sets name the constraint', () => {
   it('per-asset upper bounds cannot reach full investment', () => {

@@ -154,7 +154,10 @@ function expectVariational(gradAt: (w: ArrayLike<number>) => number[], w: ArrayL
   for (const v of pts) G = Math.max(G, norm1(gradAt(v)));
   G += 1e-300;
   for (const v of pts) {
-    const d = dot(grad, v.map((x, i) => x - w[i]));
+    const d = dot(
+      grad,
+      v.map((x, i) => x - w[i]),
+    );
     expect(d / G).toBeGreaterThan(-1e-7);
   }
 }

@@ -80,7 +80,10 @@ describe('closed forms', () => {
     const r = meanVariance(mu, cov, { kind: 'max-sharpe' }, WIDE);
     expectVec(r.weights, normalized(x), 1e-8);
     const rfAnnual = 0.03;
-    const xr = solveVec(mat(cov, N), Array.from(mu, (m) => m - rfAnnual / P));
+    const xr = solveVec(
+      mat(cov, N),
+      Array.from(mu, (m) => m - rfAnnual / P),
+    );
     const rr = meanVariance(mu, cov, { kind: 'max-sharpe', riskFree: rfAnnual }, WIDE);
     expectVec(rr.weights, normalized(xr), 1e-8);
     expect(rr.sharpe).toBeCloseTo((rr.expectedReturn - rfAnnual) / rr.volatility, 12);
@@ -139,7 +142,10 @@ describe('closed forms', () => {
     const mv = meanVariance(mu, cov, { kind: 'min-variance' }, { ...WIDE, l2: gamma });
     expectVec(mv.weights, normalized(solveVec(reg, new Array(N).fill(1))), 1e-8);
     const ms = meanVariance(mu, cov, { kind: 'max-sharpe' }, { ...WIDE, l2: gamma });
-    const x = solveVec(reg, Array.from(mu, (m) => m * P));
+    const x = solveVec(
+      reg,
+      Array.from(mu, (m) => m * P),
+    );
     expectVec(ms.weights, normalized(x), 1e-8);
     // … and differs from the plain tangency portfolio.
     const plain = meanVariance(mu, cov, { kind: 'max-sharpe' }, WIDE);
@@ -168,11 +174,15 @@ interface Con {
   name: string;
 }
 
-function linearConstraints(N: number, c: { lower: number[]; upper: number[]; net: [number, number]; sectors?: { members: number[]; lower?: number; upper?: number; name: string }[] }): Con[] {
+function linearConstraints(
+  N: number,
+  c: { lower: number[]; upper: number[]; net: [number, number]; sectors?: { members: number[]; lower?: number; upper?: number; name: string }[] },
+): Con[] {
   const out: Con[] = [];
   for (let i = 0; i < N; i++) out.push({ g: Array.from({ length: N }, (_, j) => (j === i ? 1 : 0)), lo: c.lower[i], hi: c.upper[i], name: `w${i}` });
   out.push({ g: new Array(N).fill(1), lo: c.net[0], hi: c.net[1], name: 'net' });
-  for (const s of c.sectors ?? []) out.push({ g: Array.from({ length: N }, (_, j) => (s.members.includes(j) ? 1 : 0)), lo: s.lower ?? -Infinity, hi: s.upper ?? Infinity, name: s.name });
+  for (const s of c.sectors ?? [])
+    out.push({ g: Array.from({ length: N }, (_, j) => (s.members.includes(j) ? 1 : 0)), lo: s.lower ?? -Infinity, hi: s.upper ?? Infinity, name: s.name });
   return out;
 }
 
@@ -240,7 +250,12 @@ describe('KKT conditions of constrained solutions', () => {
 
   it('min-variance: 2Σw + Σλa = 0 with λ ≥ 0 on active bounds / sector limits', () => {
     const r = meanVariance(mu, cov, { kind: 'min-variance' }, mvc);
-    const k = expectKkt(matVec(cov, r.weights, N).map((v) => 2 * v), r.weights, [], 2);
+    const k = expectKkt(
+      matVec(cov, r.weights, N).map((v) => 2 * v),
+      r.weights,
+      [],
+      2,
+    );
     expect(k.active.some((a) => a !== 'net=')).toBe(true);
   });
 
@@ -260,7 +275,11 @@ describe('KKT conditions of constrained solutions', () => {
     const target = (minVar.expectedReturn + aggressive.expectedReturn) / 2;
     const r = meanVariance(mu, cov, { kind: 'efficient-return', targetReturn: target }, mvc);
     const ret: Con = { g: Array.from(mu), lo: target / P, hi: Infinity, name: 'return' };
-    const k = expectKkt(matVec(cov, r.weights, N).map((v) => 2 * v), r.weights, [ret]);
+    const k = expectKkt(
+      matVec(cov, r.weights, N).map((v) => 2 * v),
+      r.weights,
+      [ret],
+    );
     expect(k.active).toContain('return≥');
     expect(r.expectedReturn).toBeCloseTo(target, 9);
   });
@@ -271,7 +290,11 @@ describe('KKT conditions of constrained solutions', () => {
     expect(Math.abs(r.volatility - target)).toBeLessThan(1e-8);
     // Linearised quadratic constraint: gradient 2Σw, active at σ = target.
     const q: Con = { g: matVec(cov, r.weights, N).map((v) => 2 * v), lo: -Infinity, hi: 2 * quad(cov, r.weights, N), name: 'vol' };
-    const k = expectKkt(Array.from(mu, (m) => -m), r.weights, [q]);
+    const k = expectKkt(
+      Array.from(mu, (m) => -m),
+      r.weights,
+      [q],
+    );
     expect(k.active).toContain('vol≤');
   });
 
@@ -283,7 +306,10 @@ describe('KKT conditions of constrained solutions', () => {
     const s2 = quad(cov, r.weights, N);
     const Sw = matVec(cov, r.weights, N);
     const gradS = ex.map((e, i) => (e * s2 - m * Sw[i]) / Math.pow(s2, 1.5));
-    const k = expectKkt(gradS.map((v) => -v), r.weights);
+    const k = expectKkt(
+      gradS.map((v) => -v),
+      r.weights,
+    );
     expect(k.active.length).toBeGreaterThan(1);
   });
 
@@ -291,11 +317,18 @@ describe('KKT conditions of constrained solutions', () => {
     const r = meanVariance(mu, cov, { kind: 'min-variance' }, mvc);
     const w = Array.from(r.weights);
     // Move weight between two interior assets, keeping feasibility: stationarity breaks.
-    const interior = w.map((v, i) => [v, i] as const).filter(([v]) => v > 0.02 && v < 0.28).map(([, i]) => i);
+    const interior = w
+      .map((v, i) => [v, i] as const)
+      .filter(([v]) => v > 0.02 && v < 0.28)
+      .map(([, i]) => i);
     expect(interior.length).toBeGreaterThanOrEqual(2);
     w[interior[0]] += 0.01;
     w[interior[1]] -= 0.01;
-    const k = kkt(matVec(cov, w, N).map((v) => 2 * v), w, cons);
+    const k = kkt(
+      matVec(cov, w, N).map((v) => 2 * v),
+      w,
+      cons,
+    );
     expect(k.residual > 1e-6 || k.minMultiplier < -1e-6).toBe(true);
   });
 });

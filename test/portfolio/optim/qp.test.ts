@@ -77,7 +77,13 @@ describe('solveQp (HiGHS)', () => {
   });
 
   it('reports infeasibility as a status, and a non-convex Hessian as a SolverError', () => {
-    const inf = solveQp({ n: 2, hessian: Float64Array.of(1, 0, 0, 1), lower: [0, 0], upper: [1, 1], rows: [{ indices: [0, 1], values: [1, 1], lower: 3, upper: Infinity }] });
+    const inf = solveQp({
+      n: 2,
+      hessian: Float64Array.of(1, 0, 0, 1),
+      lower: [0, 0],
+      upper: [1, 1],
+      rows: [{ indices: [0, 1], values: [1, 1], lower: 3, upper: Infinity }],
+    });
     expect(inf.status).toBe('infeasible');
     expect(() => solveQp({ n: 2, hessian: Float64Array.of(1, 0, 0, -1), lower: [-1, -1], upper: [1, 1], rows: [] })).toThrow(SolverError);
   });
@@ -86,12 +92,12 @@ describe('solveQp (HiGHS)', () => {
 /** The 8-variable max-utility QP (scaled, as handed to HiGHS) on which HiGHS 1.15 returned NaN weights as "optimal". */
 function degenerateCase(): QpProblem {
   const lowerTri = [
-    0.8273639562662936, 0.0028726903013639375, 0.00020583372047062646, -0.004518664968117187, 0.0033252319370644648, 0.00017010957590680965, 0.0008820600307714716,
-    -0.0047209082400866895, 0.5978911876969526, 0.027845269617671562, -0.6112868390148251, 0.44983873204616953, 0.023012492777386494, 0.11932544055291619,
-    -0.6386463912955435, 0.4018704901986331, -0.0437998639426638, 0.03223180019958648, 0.0016488888493910744, 0.008549894628091925, -0.04576022786831115,
-    1.8642156391778593, -0.7075842873957489, -0.03619803530260616, -0.18769572472730775, 1.0045736827222405, 1.4363121266934382, 0.026637704697404636,
-    0.1381230568580445, -0.7392538540679494, 0.7981986754762533, 0.0070659897023052694, -0.03781816185549751, 0.41208155986505157, -0.19609647976698813,
-    1.6620663646255172,
+    0.8273639562662936, 0.0028726903013639375, 0.00020583372047062646, -0.004518664968117187, 0.0033252319370644648, 0.00017010957590680965,
+    0.0008820600307714716, -0.0047209082400866895, 0.5978911876969526, 0.027845269617671562, -0.6112868390148251, 0.44983873204616953, 0.023012492777386494,
+    0.11932544055291619, -0.6386463912955435, 0.4018704901986331, -0.0437998639426638, 0.03223180019958648, 0.0016488888493910744, 0.008549894628091925,
+    -0.04576022786831115, 1.8642156391778593, -0.7075842873957489, -0.03619803530260616, -0.18769572472730775, 1.0045736827222405, 1.4363121266934382,
+    0.026637704697404636, 0.1381230568580445, -0.7392538540679494, 0.7981986754762533, 0.0070659897023052694, -0.03781816185549751, 0.41208155986505157,
+    -0.19609647976698813, 1.6620663646255172,
   ];
   const n = 8;
   const H = new Float64Array(n * n);
@@ -100,9 +106,15 @@ function degenerateCase(): QpProblem {
   return {
     n,
     hessian: H,
-    linear: [-0.2647766269251009, -0.22627368011177004, -0.009250433998707393, 0.1874893841874786, -0.1093224608381653, 0.001396381595580868, 0.04900370081849273, -0.10036904892725558],
+    linear: [
+      -0.2647766269251009, -0.22627368011177004, -0.009250433998707393, 0.1874893841874786, -0.1093224608381653, 0.001396381595580868, 0.04900370081849273,
+      -0.10036904892725558,
+    ],
     lower: [0, 0, 0, 0, 0, 0.04948108254384459, 0.007319094872596882, 0.014682991277423452],
-    upper: [0.5730828308391799, 0.3396670134688097, 0.4013235284536114, 0.5366330503938177, 0.2811115846796284, 0.6191010846701658, 0.2309808199233666, 0.424504973384083],
+    upper: [
+      0.5730828308391799, 0.3396670134688097, 0.4013235284536114, 0.5366330503938177, 0.2811115846796284, 0.6191010846701658, 0.2309808199233666,
+      0.424504973384083,
+    ],
     rows: [
       { indices: [0, 1, 2, 3, 4, 5, 6, 7], values: [1, 1, 1, 1, 1, 1, 1, 1], lower: 1, upper: 1 },
       { indices: [1, 2, 4, 6], values: [1, 1, 1, 1], lower: 0.4668459462006527, upper: 0.6786239428450305 },
@@ -148,7 +160,14 @@ describe('solveQp: verification and the quadprog fallback', () => {
       [-1, -1.5, 0.5],
       [-3, -2.5, -0.5],
     ]) {
-      const p: QpProblem = { n: 2, hessian: Float64Array.of(1, 0, 0, 1), linear: [2, 0], lower: [-Infinity, -Infinity], upper: [Infinity, Infinity], rows: [{ indices: [0, 1], values: [1, 1], lower: r, upper: r }] };
+      const p: QpProblem = {
+        n: 2,
+        hessian: Float64Array.of(1, 0, 0, 1),
+        linear: [2, 0],
+        lower: [-Infinity, -Infinity],
+        upper: [Infinity, Infinity],
+        rows: [{ indices: [0, 1], values: [1, 1], lower: r, upper: r }],
+      };
       const s = solveQp(p, { solver: 'quadprog' });
       expect(s.solver).toBe('quadprog');
       expect(s.x[0]).toBeCloseTo(x0, 12);
@@ -170,7 +189,10 @@ describe('solveQp: verification and the quadprog fallback', () => {
       ],
     };
     expect(solveQp(p, { solver: 'quadprog' }).x[0]).toBeCloseTo(0.75, 8);
-    const inf = solveQp({ n: 2, hessian: Float64Array.of(1, 0, 0, 1), lower: [0, 0], upper: [1, 1], rows: [{ indices: [0, 1], values: [1, 1], lower: 3, upper: Infinity }] }, { solver: 'quadprog' });
+    const inf = solveQp(
+      { n: 2, hessian: Float64Array.of(1, 0, 0, 1), lower: [0, 0], upper: [1, 1], rows: [{ indices: [0, 1], values: [1, 1], lower: 3, upper: Infinity }] },
+      { solver: 'quadprog' },
+    );
     expect(inf.status).toBe('infeasible');
   });
 
@@ -180,7 +202,7 @@ describe('solveQp: verification and the quadprog fallback', () => {
         const rng = stream(seed, 'qp-agree');
         const B = Array.from({ length: n }, () => Array.from({ length: n }, () => rng.normal()));
         const H = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) H[i * n + j] += B[i][k] * B[j][k] / n;
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) H[i * n + j] += (B[i][k] * B[j][k]) / n;
         for (let i = 0; i < n; i++) H[i * n + i] += 0.1;
         const x0 = Array.from({ length: n }, () => rng.uniform(-1, 1)); // a feasible point
         const lower = x0.map((v) => (rng.next() < 0.2 ? -Infinity : v - rng.uniform(0, 1)));
@@ -190,7 +212,9 @@ describe('solveQp: verification and the quadprog fallback', () => {
           const values = indices.map(() => rng.normal());
           const ax = indices.reduce((s, i, q) => s + values[q] * x0[i], 0);
           const kind = rng.int(3);
-          return kind === 0 ? { indices, values, lower: ax, upper: ax } : { indices, values, lower: ax - rng.uniform(0, 0.5), upper: kind === 1 ? Infinity : ax + rng.uniform(0, 0.5) };
+          return kind === 0
+            ? { indices, values, lower: ax, upper: ax }
+            : { indices, values, lower: ax - rng.uniform(0, 0.5), upper: kind === 1 ? Infinity : ax + rng.uniform(0, 0.5) };
         });
         const p: QpProblem = { n, hessian: H, linear: Array.from({ length: n }, () => 3 * rng.normal()), lower, upper, rows };
         const a = solveQp(p);
