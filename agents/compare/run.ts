@@ -40,7 +40,7 @@ import type { RatioSchedule } from '../../src/schedule.ts';
 import { ParameterError } from '../../src/parameter-error.ts';
 import { agentFrame, conditionedRun, logOf, paperRun, parsePeriod, runEnvConfig, runTraining, runUniverse, universeBenchmark } from '../pipelines/train.ts';
 import type { AgentKind, CompareConfig } from './config.ts';
-import { offlineForecaster } from './forecasters.ts';
+import { offlineForecaster } from '../../overlays/providers/offline-by-name.ts';
 import { fileName, fmtPct, writeCompareReport, type Arm, type CompareResult } from './report.ts';
 import { trainInChildren, type TrainJob } from './workers.ts';
 

@@ -38,9 +38,8 @@ import { lookAheadWarning, resolveModelCutoff } from '../../overlays/model-cutof
 import { RecordingTransport, ReplayTransport, ResponseCache } from '../../overlays/providers/cache.ts';
 import { EnsembleForecaster, type EnsembleMethod } from '../../overlays/providers/ensemble.ts';
 import { defaultChatParams, LlmForecaster } from '../../overlays/providers/llm.ts';
-import { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from '../../overlays/providers/offline.ts';
 import { DEFAULT_MAX_REPLY_BYTES, normalizeBaseUrl, OpenAITransport } from '../../overlays/providers/openai.ts';
-import { OracleForecaster } from '../../overlays/providers/oracle.ts';
+import { offlineForecaster } from '../../overlays/providers/offline-by-name.ts';
 import { DEFAULT_CONTEXT_SIZE, localForecaster, type LocalGpu } from '../../overlays/providers/local.ts';
 import type { ChatTransport } from '../../overlays/providers/transport.ts';
 import { redactor } from '../../overlays/providers/redact.ts';
@@ -181,22 +180,6 @@ export function replayEndpoint(baseUrl: string | undefined): string | undefined 
   if (baseUrl !== undefined) return normalizeBaseUrl(baseUrl, '--base-url');
   const env = process.env.OPENAI_BASE_URL;
   return env ? normalizeBaseUrl(env, 'OPENAI_BASE_URL') : undefined;
-}
-
-/** The offline forecasters by name (shared by `forecast` and `compare`). */
-export function offlineForecaster(name: string, data: BundledSources, o: { oracleAccuracy: number; horizonMonths: number; seed: number }): Forecaster {
-  switch (name) {
-    case 'momentum':
-      return new MomentumForecaster();
-    case 'macro':
-      return new MacroRulesForecaster();
-    case 'constant':
-      return new ConstantForecaster();
-    case 'oracle':
-      return new OracleForecaster(data.bundledPrices().index, { accuracy: o.oracleAccuracy, horizonMonths: o.horizonMonths, seed: o.seed });
-    default:
-      throw new Error(`unknown provider ${name}`);
-  }
 }
 
 function buildRunForecaster(o: ForecastCommandOptions, data: BundledSources, labelOrder: readonly Label[] | undefined, io: CommandIo): Forecaster {

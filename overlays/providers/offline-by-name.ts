@@ -1,8 +1,8 @@
-/** The offline forecasters of a comparison's overlay arms, by name (no API key, deterministic). */
-import type { BundledSources } from '../../overlays/context/bundled.ts';
-import type { Forecaster } from '../../overlays/forecaster.ts';
-import { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from '../../overlays/providers/offline.ts';
-import { OracleForecaster } from '../../overlays/providers/oracle.ts';
+/** The offline forecasters by name (no API key, deterministic): `forecast --provider` and compare's overlay arms. */
+import type { BundledSources } from '../context/bundled.ts';
+import type { Forecaster } from '../forecaster.ts';
+import { ConstantForecaster, MacroRulesForecaster, MomentumForecaster } from './offline.ts';
+import { OracleForecaster } from './oracle.ts';
 
 /** The offline forecasters by name (shared by `forecast` and `compare`). */
 export function offlineForecaster(name: string, data: BundledSources, o: { oracleAccuracy: number; horizonMonths: number; seed: number }): Forecaster {
