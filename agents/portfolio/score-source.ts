@@ -64,26 +64,9 @@ export function standInScores(h: PointInTimeHistory): Map<string, AssetScore> {
   return out;
 }
 
-/**
- * The successful records a ScoreBook holds. ScoreBook exposes no record list; persona re-aggregation
- * needs one, so this reads a public `records` array when the book has one, else the book's private
- * by-date index (shape-checked), and says what to do when neither is there.
- */
+/** The successful records a ScoreBook holds (persona re-aggregation builds new books from them). */
 export function scoreRecordsOf(book: ScoreBook): ScoreRecord[] {
-  const pub = (book as unknown as { records?: unknown }).records;
-  if (Array.isArray(pub)) return pub as ScoreRecord[];
-  const priv = (book as unknown as { byDate?: unknown }).byDate;
-  if (priv instanceof Map) {
-    const out: ScoreRecord[] = [];
-    for (const day of priv.values()) {
-      if (!(day instanceof Map)) break;
-      for (const list of day.values()) if (Array.isArray(list)) out.push(...(list as ScoreRecord[]));
-    }
-    return out;
-  }
-  throw new StrategyError(
-    'personaAggregation mean | median | portfolios needs the ScoreBook\'s records, which this ScoreBook does not expose: build the ScoreBook with the aggregation and personas wanted and use personaAggregation "book"',
-  );
+  return [...book.records];
 }
 
 /** The persona names in a book's records, sorted. */
