@@ -148,28 +148,43 @@ function buildForecaster(
     if (!o.model) throw new Error(`--provider ${name} needs --model (e.g. gpt-4o-2024-05-13)`);
     const params = { ...defaultChatParams(o.model, format), jsonMode: format === 'json' && o.jsonMode };
     const cacheDir = o.cache ?? join(dirname(o.out), 'llm-cache');
-    let transport: ChatTransport;
-    if (o.dryRun) transport = noCallTransport;
-    else if (name === 'replay') {
-      const replayed = o.replayProvider ?? 'openai';
-      // A local run's answers are keyed by the model string its records show (name, file, sha256, runtime) and
-      // by its settings in the endpoint string: replay serves them from whichever settings recorded them.
-      const endpoint = replayed === 'local' ? undefined : replayEndpoint(o.baseUrl); // a configuration error first, before the cache is looked for
-      transport = new ReplayTransport(new ResponseCache(cacheDir, false), replayed, endpoint);
-    } else {
-      const live = new OpenAITransport({
-        baseURL: o.baseUrl,
-        maxReplyBytes: o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
-        timeoutMs: o.timeout,
-        concurrency: o.concurrency,
-        retry: { maxAttempts: o.maxAttempts },
-        onRetry: (e) => io.stderr(`retry ${e.date}: attempt ${e.attempt} failed (${e.reason}); waiting ${Math.round(e.delayMs)} ms\n`),
-      });
-      transport = new RecordingTransport(live, new ResponseCache(cacheDir, true));
-    }
+    const transport = llmTransport(o, name === 'replay' ? (o.replayProvider ?? 'openai') : null, cacheDir, io);
     return new LlmForecaster(transport, { format, params, labelOrder, modelCutoff: resolveModelCutoff(o.model, o.modelCutoff) });
   }
   return offlineForecaster(name, data, { oracleAccuracy: o.oracleAccuracy, horizonMonths: o.horizonMonths, seed: o.seed });
+}
+
+/** What an LLM transport needs from a command's options (forecast's and score's share these flags). */
+export interface LlmTransportOptions {
+  dryRun?: boolean;
+  baseUrl?: string;
+  maxReplyBytes?: number;
+  timeout: number;
+  concurrency: number;
+  maxAttempts: number;
+}
+
+/**
+ * The chat transport of an LLM provider: no calls (--dry-run), the replay cache serving `replayed`'s answers
+ * (openai or local), or the live OpenAI-compatible endpoint behind the recording cache.
+ */
+export function llmTransport(o: LlmTransportOptions, replayed: string | null, cacheDir: string, io: CommandIo): ChatTransport {
+  if (o.dryRun) return noCallTransport;
+  if (replayed !== null) {
+    // A local run's answers are keyed by the model string its records show (name, file, sha256, runtime) and
+    // by its settings in the endpoint string: replay serves them from whichever settings recorded them.
+    const endpoint = replayed === 'local' ? undefined : replayEndpoint(o.baseUrl); // a configuration error first, before the cache is looked for
+    return new ReplayTransport(new ResponseCache(cacheDir, false), replayed, endpoint);
+  }
+  const live = new OpenAITransport({
+    baseURL: o.baseUrl,
+    maxReplyBytes: o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+    timeoutMs: o.timeout,
+    concurrency: o.concurrency,
+    retry: { maxAttempts: o.maxAttempts },
+    onRetry: (e) => io.stderr(`retry ${e.date}: attempt ${e.attempt} failed (${e.reason}); waiting ${Math.round(e.delayMs)} ms\n`),
+  });
+  return new RecordingTransport(live, new ResponseCache(cacheDir, true));
 }
 
 /**

@@ -28,9 +28,7 @@ import cliProgress from 'cli-progress';
 import { MacroContextSource } from '../../overlays/context/macro.ts';
 import { addDays, parseDecisionDates } from '../../overlays/dates.ts';
 import { lookAheadWarning, resolveModelCutoff } from '../../overlays/model-cutoffs.ts';
-import { RecordingTransport, ReplayTransport, ResponseCache } from '../../overlays/providers/cache.ts';
-import { DEFAULT_MAX_REPLY_BYTES, OpenAITransport } from '../../overlays/providers/openai.ts';
-import type { ChatTransport } from '../../overlays/providers/transport.ts';
+import { DEFAULT_MAX_REPLY_BYTES } from '../../overlays/providers/openai.ts';
 import { ScoringContexts, universeClosePrices, type ClosePrices } from '../../overlays/scoring/context.ts';
 import { defaultScoreChatParams, LlmScorer } from '../../overlays/scoring/llm.ts';
 import { MomentumScorer, OracleScorer, RandomScorer } from '../../overlays/scoring/offline.ts';
@@ -48,18 +46,7 @@ import { UserError } from '../errors.ts';
 import { addSchemaOptions, parseSchemaOptions, type FieldFlags } from '../schema-flags.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { scoreQuality, type ForwardHorizon } from '../../src/metrics/score-quality.ts';
-import {
-  commaList,
-  noCallTransport,
-  placeholders,
-  processIo,
-  redactedIo,
-  replayEndpoint,
-  resumableNotice,
-  runReported,
-  wholeNumber,
-  type CommandIo,
-} from './forecast.ts';
+import { commaList, llmTransport, placeholders, processIo, redactedIo, resumableNotice, runReported, wholeNumber, type CommandIo } from './forecast.ts';
 
 export const SCORE_PROVIDERS = ['momentum', 'random', 'oracle', 'openai', 'replay'] as const;
 export type ScoreProvider = (typeof SCORE_PROVIDERS)[number];
@@ -152,22 +139,7 @@ export function buildScorer(o: ScoreCommandOptions, prices: ClosePrices, io: Com
       if (!o.model) throw new Error(`--provider ${o.provider} needs --model (e.g. gpt-4o-mini)`);
       const params = defaultScoreChatParams(o.model);
       const cacheDir = o.cache ?? join(dirname(o.out), 'llm-cache');
-      let transport: ChatTransport;
-      if (o.dryRun) transport = noCallTransport;
-      else if (o.provider === 'replay') {
-        const endpoint = replayEndpoint(o.baseUrl);
-        transport = new ReplayTransport(new ResponseCache(cacheDir, false), 'openai', endpoint);
-      } else {
-        const live = new OpenAITransport({
-          baseURL: o.baseUrl,
-          maxReplyBytes: o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
-          timeoutMs: o.timeout,
-          concurrency: o.concurrency,
-          retry: { maxAttempts: o.maxAttempts },
-          onRetry: (e) => io.stderr(`retry ${e.date}: attempt ${e.attempt} failed (${e.reason}); waiting ${Math.round(e.delayMs)} ms\n`),
-        });
-        transport = new RecordingTransport(live, new ResponseCache(cacheDir, true));
-      }
+      const transport = llmTransport(o, o.provider === 'replay' ? 'openai' : null, cacheDir, io);
       return new LlmScorer(transport, { params, modelCutoff: resolveModelCutoff(o.model, o.modelCutoff) });
     }
   }
