@@ -6,6 +6,7 @@
  *   evaluate  evaluatePolicy(policy, env), evaluateStrategy(strategy, env | universe)
  *   overlay   stage 1 (runForecasts / collectForecasts, forecasters, context sources), stage 2 (paperRuleSchedule …)
  *   compare   runCompare(CompareSchema.parse({ … })) → its results object
+ *   sweep     planSweep(spec, dir) → runLocal(dir) | runSlurm(dir, cfg) | runSweepTask(dir, { index }) → mergeSweep(dir)
  *   metrics   perfStats, tradingStats, summarize, pairedDiff, … (and the `metrics` namespace)
  *
  * Subpaths hold each layer whole: 'marginlab/env', 'marginlab/agents', 'marginlab/overlays',
@@ -75,6 +76,21 @@ export { runStatistics, type RunStats } from './src/metrics/arm-stats.ts';
 
 // The comparison (`marginlab compare`): runCompare(CompareSchema.parse({ … })) → CompareResult.
 export { CompareSchema, rebuildCompareReport, runCompare, type CompareConfig, type CompareResult } from './agents/compare/index.ts';
+// Sweeps (`marginlab sweep`): planSweep(spec, dir) → runLocal(dir) / runSlurm(dir, cfg) / runSweepTask(dir, { index }) → mergeSweep(dir).
+export {
+  loadPlan,
+  mergeSweep,
+  planSweep,
+  readSweepSpec,
+  runLocal,
+  runSlurm,
+  runSweepTask,
+  SweepRunSchema,
+  SweepSpecSchema,
+  sweepStatus,
+  type SweepPlan,
+  type SweepSpec,
+} from './agents/sweep/index.ts';
 export { conditionedRun, paperRun, runTraining, TrainRunSchema, type TrainRun, type TrainingOptions } from './agents/pipelines/train.ts';
 export { EvaluateSchema, evaluateRun, type EvaluateConfig, type EvaluationSummary } from './agents/pipelines/evaluate.ts';
 export { ParameterError } from './src/parameter-error.ts';

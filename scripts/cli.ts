@@ -6,6 +6,7 @@ import { registerCompareCommand } from './commands/compare.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerLlmPortfoliosCommand } from './commands/llm-portfolios.ts';
 import { registerScoreCommand } from './commands/score.ts';
+import { registerSweepCommands } from './commands/sweep.ts';
 import { reportError } from './exit-codes.ts';
 
 /** The `marginlab` command line. Each concept registers its own subcommands. */
@@ -23,6 +24,7 @@ registerScoreCommand(program);
 registerCompareCommand(program);
 registerBacktestCommand(program);
 registerLlmPortfoliosCommand(program);
+registerSweepCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -34,7 +34,8 @@ function runTier(name) {
   if (existsSync(report)) {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     counts.passed = json.numPassedTests ?? 0;
-    counts.failed = (json.numFailedTests ?? 0) + (json.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(json);
+    // numFailedTestSuites also counts describe blocks; a file that failed to load is counted on its own.
+    counts.failed = (json.numFailedTests ?? 0) + countFilesFailedWithoutTests(json);
     counts.skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
   } else {
     counts.failed = 1; // vitest crashed before writing a report: that is a failure, never a silent pass
@@ -56,12 +57,12 @@ for (const t of tiers) {
 console.log(line(total));
 process.exit(total.ok && total.failed === 0 && total.passed > 0 ? 0 : 1);
 
-// A suite (file) that failed to load counts as one failure; a suite whose tests failed is already
-// counted through its tests.
-function countSuitesWithFailedTests(json) {
+// A file that failed to load (or failed outside its tests) counts as one failure; a file whose tests failed is
+// already counted through its tests.
+function countFilesFailedWithoutTests(json) {
   let n = 0;
   for (const r of json.testResults ?? []) {
-    if (r.status === 'failed' && (r.assertionResults ?? []).some((a) => a.status === 'failed')) n++;
+    if (r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed')) n++;
   }
   return n;
 }

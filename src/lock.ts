@@ -15,7 +15,9 @@
  *   A stale lock is taken over atomically: under a short `<lock>.takeover` guard the lock is re-read,
  *   checked to be still the same stale one, replaced by rename, and re-read to confirm it is ours.
  * - A lock held on another host is never taken over: this host cannot tell whether that process is alive.
- *   The error says so and how to remove it by hand. A lock that cannot be read is not taken over either.
+ *   The error says so and how to remove it by hand. Leases (`staleAfterMs`, the sweep's tasks on shared
+ *   storage) are the exception: their holders touch them (`heartbeat()`), and one left untouched for
+ *   `staleAfterMs` is stale on any host. A lock that cannot be read is not taken over either.
  * - A live holder on this host that is not the original process (its pid reused by an unrelated process)
  *   keeps the lock: the safe direction; the error tells how to remove it.
  * - `release()` removes the lock only if it is still ours, and is idempotent; every lock still held is
@@ -26,7 +28,7 @@
  * Also here: `uniqueTempPath`, the temp-file names of atomic writes, unique across hosts sharing a folder.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -49,6 +51,12 @@ export interface LockOptions {
   command?: string;
   /** Keep trying this long while another live holder has it (default 0: fail at once). */
   waitMs?: number;
+  /**
+   * A lock whose file was not touched (`heartbeat()`) for this long is stale whatever host holds it: for
+   * leases on storage shared by many hosts, whose holders keep them fresh (default: never; only a gone
+   * holder on this host is stale).
+   */
+  staleAfterMs?: number;
 }
 
 export interface Lock {
@@ -63,6 +71,8 @@ export interface Lock {
   readonly held: boolean;
   /** Removes the lock if it is still ours. Idempotent. */
   release(): void;
+  /** Marks the lock as still in use (its file's modification time), for `staleAfterMs`; false if it is no longer ours. */
+  heartbeat(): boolean;
 }
 
 /** Exit status for "another run holds the lock; try again later" (sysexits EX_TEMPFAIL). */
@@ -187,7 +197,14 @@ function processState(pid: number): 'alive' | 'gone' {
   return 'alive';
 }
 
-function isStale(info: LockInfo, lockPath: string): boolean {
+function isStale(info: LockInfo, lockPath: string, staleAfterMs?: number): boolean {
+  if (staleAfterMs !== undefined && !held.has(lockPath)) {
+    try {
+      if (Date.now() - statSync(lockPath).mtimeMs > staleAfterMs) return true;
+    } catch {
+      // Gone meanwhile: the caller re-reads it.
+    }
+  }
   if (info.host !== HOST) return false;
   if (info.pid === process.pid) {
     // Ours only if this process took it; one that names our pid but predates us is a crashed predecessor's.
@@ -249,12 +266,12 @@ function createExclusive(path: string, content: string): boolean {
 }
 
 /** Replaces the stale lock `stale` at `path` with ours; false if someone else got there first. */
-function takeOver(path: string, stale: LockInfo, content: string, ours: LockInfo): boolean {
+function takeOver(path: string, stale: LockInfo, content: string, ours: LockInfo, staleAfterMs?: number): boolean {
   const guard = `${path}.takeover`;
   if (!createExclusive(guard, content)) {
     // Another process is taking it over right now; a guard left by a takeover that crashed is removed.
     const g = readOnce(guard);
-    if (g.kind === 'ok' && isStale(g.info, guard)) rmSync(guard, { force: true });
+    if (g.kind === 'ok' && isStale(g.info, guard, staleAfterMs)) rmSync(guard, { force: true });
     return false;
   }
   try {
@@ -307,6 +324,15 @@ class LockHandle implements Lock {
     return this.isHeld;
   }
 
+  heartbeat(): boolean {
+    if (!this.isHeld) return false;
+    const current = readOnce(this.path);
+    if (current.kind !== 'ok' || !sameAcquisition(current.info, this.info)) return false;
+    const now = new Date();
+    utimesSync(this.path, now, now);
+    return true;
+  }
+
   release(): void {
     if (!this.isHeld) return;
     this.isHeld = false;
@@ -345,8 +371,8 @@ export function acquireLock(target: string, options: LockOptions = {}): Lock {
     if (!ok) {
       last = readHolder(path);
       if (last.kind === 'missing') continue; // released between our two steps: try again
-      if (last.kind === 'ok' && isStale(last.info, path)) {
-        if (!takeOver(path, last.info, content, info)) {
+      if (last.kind === 'ok' && isStale(last.info, path, options.staleAfterMs)) {
+        if (!takeOver(path, last.info, content, info, options.staleAfterMs)) {
           sleepSync(2); // another process is taking it over: see who won
           continue;
         }

@@ -25,4 +25,7 @@ export const SLOW_TESTS: readonly string[] = [
   'test/agents/conditioning.test.ts',
   'test/overlays/local-llm.test.ts',
   'test/overlays/local-e2e.test.ts',
+  // Sweeps through the real CLI: the local executor (kill -9, SIGTERM, resume), and Slurm job arrays on a local cluster (skipped without one).
+  'test/sweep/local.test.ts',
+  'test/sweep/slurm-cluster.test.ts',
 ];

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/atomic.ts';
 import { jsonlLines } from '../../src/jsonl.ts';
+import { nonFiniteReplacer, nonFiniteReviver } from '../../src/json-nonfinite.ts';
 import { acquireLock } from '../../src/lock.ts';
 import { runStatistics, type ComparisonSpec, type RunStats } from '../../src/metrics/arm-stats.ts';
 import type { PerfStats } from '../../src/metrics/perf.ts';
@@ -152,17 +153,9 @@ export function writeCompareReport(ctx: ReportContext): CompareResult {
     stats,
     warnings: allWarnings,
   };
-  writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+  writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, nonFiniteReplacer, 2) + '\n');
   writeFileAtomic(join(out, 'report.html'), reportHtml(cfg, md, svg, arms, forecasts, paired, allWarnings, bench.source, stats));
   return { out, table: renderTable(table, 'text', { style: 'sd' }), perSeed, paired, stats, warnings: allWarnings };
-}
-
-/** Non-finite numbers come back from results.json as strings ("NaN", "Infinity"). */
-function revive(_k: string, v: unknown): unknown {
-  if (v === 'NaN') return NaN;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  return v;
 }
 
 function csvColumn(path: string, name: string): { dates: string[]; values: number[] } {
@@ -201,7 +194,7 @@ function rebuildLocked(dir: string, overrides: Partial<Pick<CompareConfig, 'boot
   if (!existsSync(path)) throw new ParameterError(['reportOnly'], (n) => `${n('reportOnly')} ${dir}: no results.json (not a finished compare run folder)`);
   let saved: { config: unknown; arms: Arm[]; perSeed: CompareResult['perSeed']; warnings: string[]; benchmarkSource: string };
   try {
-    saved = JSON.parse(readFileSync(path, 'utf8'), revive) as typeof saved;
+    saved = JSON.parse(readFileSync(path, 'utf8'), nonFiniteReviver) as typeof saved;
   } catch (e) {
     throw new ParameterError([], `${path}: not valid JSON: ${(e as Error).message}`);
   }

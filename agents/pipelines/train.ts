@@ -96,7 +96,7 @@ export function parseTrainRun(input: Record<string, unknown>, where: string): Tr
   return r.data;
 }
 
-export function trainEnvConfig(run: TrainRun): EnvConfig {
+export function trainEnvConfig(run: Pick<TrainRun, 'preset' | 'env'>): EnvConfig {
   const preset = run.preset === 'realistic' ? 'realistic' : 'paper';
   return asParameterError(['env'], () => envConfig(preset, run.env as EnvConfigInput));
 }

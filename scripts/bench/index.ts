@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark in sequence (bench:env, bench:train, bench:forecast, bench:portfolio, bench:compare, bench:score), each as its own
+ * `npm run bench`: every benchmark in sequence (bench:env, bench:train, bench:forecast, bench:portfolio, bench:compare, bench:score, bench:sweep), each as its own
  * child process (`node bin/run-ts.js scripts/bench/X.ts`) so that one's JIT, heap and backend state do not
  * affect the next. Their JSON lines pass through on stdout unchanged (DESIGN.md's format); their progress
  * and errors go to stderr. A failing benchmark does not stop the others; the exit status is non-zero if any
@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ALL = ['env', 'train', 'forecast', 'portfolio', 'compare', 'score'] as const;
+const ALL = ['env', 'train', 'forecast', 'portfolio', 'compare', 'score', 'sweep'] as const;
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -9,6 +9,7 @@
 import { dailyReturns, sharpeRatio } from './perf.ts';
 import {
   blockBootstrapDiff,
+  BootstrapCache,
   comparisonFacts,
   deflatedSharpeRatio,
   holmAdjust,
@@ -106,7 +107,15 @@ export function runStatistics(arms: readonly ArmInput[], comparisons: readonly C
   const ppy = opts.periodsPerYear ?? 252;
   const alpha = opts.alpha ?? 0.05;
   const byName = new Map(arms.map((a) => [a.name, a]));
-  const returns = new Map(arms.map((a) => [a.name, a.equity.map(returnsOf)]));
+  // One returns array per equity array: a baseline repeats its one path for every seed, and the bootstrap
+  // cache below then resamples that path once.
+  const returnsMemo = new Map<readonly number[], Float64Array>();
+  const returnsOnce = (e: readonly number[]) => {
+    let r = returnsMemo.get(e);
+    if (!r) returnsMemo.set(e, (r = returnsOf(e)));
+    return r;
+  };
+  const returns = new Map(arms.map((a) => [a.name, a.equity.map(returnsOnce)]));
   const nSeeds = arms[0]?.equity.length ?? 0;
   const sharpeOf = (name: string) => returns.get(name)!.map((r) => sharpeRatio(r, 0, ppy));
   const annualOf = (name: string) =>
@@ -115,6 +124,14 @@ export function runStatistics(arms: readonly ArmInput[], comparisons: readonly C
       return total > 0 ? total ** (ppy / (e.length - 1)) - 1 : -1;
     });
   const bopts = { resamples, seed };
+  // Every arm meets several bases: its day resamples are drawn once (same bits as drawing them per pair).
+  const cache = new BootstrapCache();
+  const means = new Map<string, Float64Array>();
+  const meanOf = (name: string) => {
+    let m = means.get(name);
+    if (!m) means.set(name, (m = meanSeries(returns.get(name)!)));
+    return m;
+  };
   // Per-period Sharpe of every arm tried in each seed (the index is not a trial): what the DSR deflates by.
   const trialArms = arms.filter((a) => !a.isIndex);
   const trialsBySeed = Array.from({ length: nSeeds }, (_, s) =>
@@ -147,12 +164,18 @@ export function runStatistics(arms: readonly ArmInput[], comparisons: readonly C
     if (A.deterministic || B.deterministic) {
       const ra = returns.get(c.arm)!;
       const rb = returns.get(c.base)!;
-      const bb = blockBootstrapDiff(meanSeries(ra), meanSeries(rb), 'sharpe', { resamples, seed, periodsPerYear: ppy, blockLength: opts.blockLength });
+      const bb = blockBootstrapDiff(meanOf(c.arm), meanOf(c.base), 'sharpe', { resamples, seed, periodsPerYear: ppy, blockLength: opts.blockLength, cache });
       // Per seed only where the arm varies by seed (a deterministic pair has one path).
       let excl = 0;
       const perSeed = A.deterministic && B.deterministic ? 1 : ra.length;
       for (let s = 0; s < perSeed; s++) {
-        const x = blockBootstrapDiff(ra[s], rb[s], 'sharpe', { resamples: Math.min(resamples, 500), seed, periodsPerYear: ppy, blockLength: opts.blockLength });
+        const x = blockBootstrapDiff(ra[s], rb[s], 'sharpe', {
+          resamples: Math.min(resamples, 500),
+          seed,
+          periodsPerYear: ppy,
+          blockLength: opts.blockLength,
+          cache,
+        });
         if (x.lo > 0 || x.hi < 0) excl++;
       }
       block = { ...bb, seedsExcludingZero: excl, seeds: perSeed };

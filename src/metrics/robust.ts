@@ -636,6 +636,31 @@ export interface BlockBootstrapOpts {
   periodsPerYear?: number;
   /** For 'sharpe': per-period risk-free rate, default 0 (as pyfolio). */
   riskFree?: number;
+  /**
+   * Reuse each series' resampled statistics across calls (see `BootstrapCache`): the same results, to the
+   * last bit, computed once per series instead of once per comparison. Only 'sharpe' and 'mean' are cached.
+   */
+  cache?: BootstrapCache;
+}
+
+/**
+ * A memo for many `blockBootstrapDiff` calls over the same series (runStatistics compares each arm with
+ * several bases): the resamples of a series depend only on its days, the seed, n, the block length, the
+ * method and the count, so its B resampled statistics are computed once. Keyed by the series object: use
+ * one cache only while the series it has seen are not modified.
+ */
+export class BootstrapCache {
+  private readonly bySeries = new WeakMap<object, Map<string, Float64Array>>();
+
+  get(series: object, key: string): Float64Array | undefined {
+    return this.bySeries.get(series)?.get(key);
+  }
+
+  set(series: object, key: string, stats: Float64Array): void {
+    let m = this.bySeries.get(series);
+    if (!m) this.bySeries.set(series, (m = new Map()));
+    m.set(key, stats);
+  }
 }
 
 export interface BlockBootstrapResult {
@@ -729,6 +754,84 @@ function resolveSeriesStatistic(statistic: 'sharpe' | 'mean' | SeriesStatistic, 
 }
 
 /**
+ * perf.ts `sharpeRatio` of src[idx[0]], src[idx[1]], … to the last bit (the same sums in the same order), read
+ * through the indices instead of copied: the bootstrap computes it B times per series, and the copies were
+ * most of a merge's time.
+ */
+function sharpeOfResample(src: Float64Array, idx: Int32Array, riskFree: number, periodsPerYear: number): number {
+  const n = idx.length;
+  if (n < 2) return NaN;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = src[idx[i]] - riskFree;
+    if (e < lo) lo = e;
+    if (e > hi) hi = e;
+    sum += e;
+  }
+  if (hi - lo <= FLAT_SPREAD) return 0;
+  const m = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const d = src[idx[i]] - riskFree - m;
+    ss += d * d;
+  }
+  return (m / Math.sqrt(ss / (n - 1))) * Math.sqrt(periodsPerYear);
+}
+
+/**
+ * stat(x*) of every resample x* of each series (all of the same length n), the resamples drawn from
+ * `stream(seed, 'robust:block')` (see BlockBootstrapOpts.method): the same day indices for every series,
+ * so paired series stay paired.
+ */
+function resampledStatistics(
+  series: Float64Array[],
+  stat: SeriesStatistic,
+  blockLength: number,
+  method: 'circular' | 'stationary',
+  resamples: number,
+  seed: number,
+  sharpe: { riskFree: number; periodsPerYear: number } | null,
+): Float64Array[] {
+  const n = series[0].length;
+  const rng = stream(seed, 'robust:block');
+  const idx = new Int32Array(n);
+  const bufs = series.map(() => new Float64Array(n));
+  const out = series.map(() => new Float64Array(resamples));
+  const pNew = 1 / blockLength;
+  for (let r = 0; r < resamples; r++) {
+    if (method === 'circular') {
+      let i = 0;
+      while (i < n) {
+        let at = Math.floor(rng.next() * n);
+        for (let k = 0; k < blockLength && i < n; k++, i++) {
+          idx[i] = at;
+          at = at + 1 === n ? 0 : at + 1;
+        }
+      }
+    } else {
+      let at = Math.floor(rng.next() * n);
+      for (let i = 0; i < n; i++) {
+        if (i > 0) at = rng.next() < pNew ? Math.floor(rng.next() * n) : at + 1 === n ? 0 : at + 1;
+        idx[i] = at;
+      }
+    }
+    for (let k = 0; k < series.length; k++) {
+      const src = series[k];
+      if (sharpe) {
+        out[k][r] = sharpeOfResample(src, idx, sharpe.riskFree, sharpe.periodsPerYear);
+        continue;
+      }
+      const buf = bufs[k];
+      for (let i = 0; i < n; i++) buf[i] = src[idx[i]];
+      out[k][r] = stat(buf);
+    }
+  }
+  return out;
+}
+
+/**
  * Block bootstrap interval and p-value for stat(a) − stat(b), where a and b are two DAILY return series on
  * the same dates (an agent's and a baseline's, or two arms'). Days are resampled in blocks, and the same
  * day indices are used for a and b, so both the serial dependence within each series and the
@@ -771,33 +874,26 @@ export function blockBootstrapDiff(
   const estimate = stat(av) - stat(bv);
   if (Number.isNaN(estimate)) throw new RangeError(`${who}: the statistic is NaN on the original series`);
 
-  const rng = stream(seed, 'robust:block');
-  const ra = new Float64Array(n);
-  const rb = new Float64Array(n);
+  const cacheable = opts.cache !== undefined && typeof statistic === 'string';
+  const key = `${statistic}|${n}|${blockLength}|${method}|${resamples}|${seed}|${opts.periodsPerYear ?? 252}|${opts.riskFree ?? 0}`;
+  let sa = cacheable ? opts.cache!.get(a, key) : undefined;
+  let sb = cacheable ? opts.cache!.get(b, key) : undefined;
+  if (!sa || !sb) {
+    const todo = [...(sa ? [] : [av]), ...(sb ? [] : [bv])];
+    const sharpe = statistic === 'sharpe' ? { riskFree: opts.riskFree ?? 0, periodsPerYear: opts.periodsPerYear ?? 252 } : null;
+    const got = resampledStatistics(todo, stat, blockLength, method, resamples, seed, sharpe);
+    if (!sa) sa = got.shift()!;
+    if (!sb) sb = got.shift()!;
+    if (cacheable) {
+      opts.cache!.set(a, key, sa);
+      opts.cache!.set(b, key, sb);
+    }
+  }
   const diffs = new Float64Array(resamples);
-  const pNew = 1 / blockLength;
   let extreme = 0;
   const absEst = Math.abs(estimate);
   for (let r = 0; r < resamples; r++) {
-    if (method === 'circular') {
-      let i = 0;
-      while (i < n) {
-        let idx = Math.floor(rng.next() * n);
-        for (let k = 0; k < blockLength && i < n; k++, i++) {
-          ra[i] = av[idx];
-          rb[i] = bv[idx];
-          idx = idx + 1 === n ? 0 : idx + 1;
-        }
-      }
-    } else {
-      let idx = Math.floor(rng.next() * n);
-      for (let i = 0; i < n; i++) {
-        if (i > 0) idx = rng.next() < pNew ? Math.floor(rng.next() * n) : idx + 1 === n ? 0 : idx + 1;
-        ra[i] = av[idx];
-        rb[i] = bv[idx];
-      }
-    }
-    const d = checkStatValue(stat(ra) - stat(rb), who, r);
+    const d = checkStatValue(sa[r] - sb[r], who, r);
     diffs[r] = d;
     if (Math.abs(d - estimate) >= absEst) extreme++;
   }

@@ -109,16 +109,13 @@ describe('loadOhlcvCsv', () => {
     expect(e.message).toMatch(/^data\/x\.csv:3: column "\(row\)": expected well-formed CSV.*Invalid Record Length/);
   });
 
-  it('loads the bundled Dow file completely and quickly', () => {
-    const t0 = performance.now();
+  // Its speed is measured by the benchmarks, not asserted here (a shared machine makes timed tests flaky).
+  it('loads the bundled Dow file completely', () => {
     const t = loadOhlcvCsv(join(BUNDLED_DATA_DIR, 'dow30_daily_ohlcv.csv.gz'));
-    const ms = performance.now() - t0;
     expect(t.date).toHaveLength(137_804);
     expect(new Set(t.ticker).size).toBe(33);
     expect(t.date[0]).toBe('2008-01-02');
     expect(t.date[t.date.length - 1]).toBe('2024-12-06');
-    // Well under 2 s on a developer machine; the bound is loose for shared CI cores.
-    expect(ms).toBeLessThan(4000);
   });
 });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CompareSchema, rebuildCompareReport, runCompare } from '../../agents/compare/index.ts';
+import { buildPlan } from '../../agents/sweep/plan.ts';
 import { ScoringContexts, universeClosePrices } from '../../overlays/scoring/context.ts';
 import { OracleScorer } from '../../overlays/scoring/offline.ts';
 import { collectScores } from '../../overlays/scoring/run.ts';
@@ -11,6 +12,12 @@ import { resolveUniverse } from '../../src/data/universe.ts';
 const base = { seeds: [3, 4], timesteps: 300, trade: '2020-05-01:2021-06-30', overlays: ['momentum', 'oracle'], backend: 'cpu' } as const;
 const AGENT_ARMS = ['no-overlay', 'control-c0', 'overlay:momentum', 'overlay:oracle'];
 const file = (arm: string) => arm.replace(/[/:+]/g, '-');
+/** The training run folder of an agent of a comparison (a task of its plan). */
+const agentDir = (out: string, agent: string, seed: number) => {
+  const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
+  const id = plan.cells[0].agents.find((a: any) => a.agent === agent && a.seed === seed).task;
+  return join(out, 'tasks', id, 'agent');
+};
 
 describe('compare (the main job)', () => {
   const out = mkdtempSync(join(tmpdir(), 'compare-'));
@@ -22,13 +29,13 @@ describe('compare (the main job)', () => {
       expect(existsSync(join(out, f)), f).toBe(true);
     for (const s of [3, 4]) {
       for (const agent of ['paper', 'conditioned']) {
-        expect(existsSync(join(out, 'agents', agent, `seed-${s}`, 'checkpoint.json'))).toBe(true);
+        expect(existsSync(join(agentDir(out, agent, s), 'checkpoint.json'))).toBe(true);
         for (const arm of AGENT_ARMS) expect(existsSync(join(out, 'episodes', `${file(`${agent}/${arm}`)}-seed${s}.csv`)), arm).toBe(true);
       }
     }
     // the conditioned agent was trained with the ratio curriculum, the paper's agent was not
-    expect(JSON.parse(readFileSync(join(out, 'agents', 'conditioned', 'seed-3', 'config.json'), 'utf8')).run.conditioning).not.toBeNull();
-    expect(JSON.parse(readFileSync(join(out, 'agents', 'paper', 'seed-3', 'config.json'), 'utf8')).run.algo).toBe('a2c');
+    expect(JSON.parse(readFileSync(join(agentDir(out, 'conditioned', 3), 'config.json'), 'utf8')).run.conditioning).not.toBeNull();
+    expect(JSON.parse(readFileSync(join(agentDir(out, 'paper', 3), 'config.json'), 'utf8')).run.algo).toBe('a2c');
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const baselines = ['mvo', 'min-variance', 'equal-weight', 'risk-parity', 'momentum', 'finrl-mvo'];
     const mvoArms = ['mvo+control-c0', 'mvo+overlay:momentum', 'mvo+overlay:oracle'];
@@ -111,9 +118,9 @@ describe('compare (the main job)', () => {
   });
 
   it('a rerun reuses the trained agents and reproduces every number', async () => {
-    const metricsBefore = readFileSync(join(out, 'agents', 'conditioned', 'seed-3', 'metrics.jsonl'), 'utf8');
+    const metricsBefore = readFileSync(join(agentDir(out, 'conditioned', 3), 'metrics.jsonl'), 'utf8');
     const again = await runCompare(CompareSchema.parse({ ...base, out }));
-    expect(readFileSync(join(out, 'agents', 'conditioned', 'seed-3', 'metrics.jsonl'), 'utf8')).toBe(metricsBefore);
+    expect(readFileSync(join(agentDir(out, 'conditioned', 3), 'metrics.jsonl'), 'utf8')).toBe(metricsBefore);
     expect(again.perSeed).toEqual(first.perSeed);
   });
 
@@ -133,7 +140,7 @@ describe('compare (the main job)', () => {
     const path = join(dir, 'gpt4o.jsonl');
     writeFileSync(path, llm.map((r: any) => JSON.stringify(r)).join('\n') + '\n');
     const res = await runCompare(
-      CompareSchema.parse({ ...base, seeds: [3], overlays: [], signals: [path], checkpoints: [join(out, 'agents', 'paper', 'seed-3')], out: join(dir, 'run') }),
+      CompareSchema.parse({ ...base, seeds: [3], overlays: [], signals: [path], checkpoints: [agentDir(out, 'paper', 3)], out: join(dir, 'run') }),
     );
     expect(Object.keys(res.perSeed)).toContain('checkpoint/overlay:gpt4o');
     expect(res.warnings.join('\n')).toMatch(/cutoff|look-ahead/i);
@@ -141,12 +148,14 @@ describe('compare (the main job)', () => {
   });
 
   it('never presents a result as something it is not: stale agents, checkpoints, arm names, look-ahead marks', async () => {
-    // A rerun into the same folder asking for agents trained on another period is refused, naming the difference.
-    await expect(runCompare(CompareSchema.parse({ ...base, train: '2010-01-01:2018-12-31', out }))).rejects.toThrow(
-      /holds agents made for another request \(train: "2009-01-01:2018-12-31" there, "2010-01-01:2018-12-31" now\)/,
-    );
+    // A request for agents trained on another period plans other tasks: the agents trained for this one are never reused.
+    const { out: _o, workers: _w, ...cell } = CompareSchema.parse({ ...base, train: '2010-01-01:2018-12-31', out });
+    const other = await buildPlan({ name: 'compare', base: cell, axes: {}, cells: [] });
+    const planned = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
+    const agentIds = (p: any) => p.tasks.filter((t: any) => t.kind === 'agent').map((t: any) => t.id);
+    expect(agentIds(other).filter((id: string) => agentIds(planned).includes(id))).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), 'compare-marks-'));
-    const ckpt = join(out, 'agents', 'paper', 'seed-3');
+    const ckpt = agentDir(out, 'paper', 3);
     // A checkpoint stands for its own seed, and its training period must not overlap the trade period.
     await expect(runCompare(CompareSchema.parse({ ...base, seeds: [4], overlays: [], checkpoints: [ckpt], out: join(dir, 'a') }))).rejects.toThrow(
       /trained with seed 3, but stands for seed 4/,
@@ -204,7 +213,7 @@ describe('compare (the main job)', () => {
 
   it('LLM portfolios are baseline arms: the score strategies read --scores, the sector allocation its stand-ins, each with its decisions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'compare-llm-portfolios-'));
-    const ckpt = join(out, 'agents', 'paper', 'seed-3');
+    const ckpt = agentDir(out, 'paper', 3);
     // Oracle scores (cheating) for the monthly decision days of the trade period, as "marginlab score" would write them.
     const u = resolveUniverse('dow30');
     const prices = universeClosePrices(u, ['2020-05-01'], { through: '2021-07-31' });
