@@ -1,5 +1,5 @@
 /**
- * The two test tiers. `npm test` runs the fast tier (in-process tests, under 90 s on 2 cores); `npm run
+ * The two test tiers. `npm test` runs the fast tier (in-process tests, about 1–2 min on 2 cores); `npm run
  * test:slow` runs the slow tier: the end-to-end tests that start the real CLI as a subprocess, train agents
  * through whole pipelines or load a model; `npm run test:all` runs both, as CI does (`.ci/run`).
  *
