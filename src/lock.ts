@@ -178,7 +178,8 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function processState(pid: number): 'alive' | 'gone' {
+/** Whether process `pid` on this host is alive (a zombie counts as gone; another user's process as alive). */
+export function processState(pid: number): 'alive' | 'gone' {
   try {
     process.kill(pid, 0);
   } catch (e) {

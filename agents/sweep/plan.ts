@@ -14,6 +14,7 @@
  * `run-task` refuses to run under other code, and merge refuses results from mixed versions or backends.
  */
 import { createHash } from 'node:crypto';
+import { sha256OfFile } from '../../src/data/checksums.ts';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../src/atomic.ts';
@@ -98,13 +99,11 @@ export function taskId(config: TaskConfig): string {
 
 function inputFile(path: string, cwd: string, param: string): InputFile {
   const abs = isAbsolute(path) ? path : resolve(cwd, path);
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(abs);
+    return { path: abs, sha256: sha256OfFile(abs) };
   } catch (e) {
     throw new ParameterError([param], (n) => `${n(param)} ${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return { path: abs, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** A universe given as a CSV file is read by every task, wherever it runs: by its absolute path. */

@@ -13,6 +13,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processState } from '../../src/lock.ts';
 import { loadPlan, type PlanTask, type SweepPlan } from './plan.ts';
 
 export type TaskState = 'done' | 'running' | 'failed' | 'stalled' | 'pending';
@@ -35,15 +36,6 @@ export interface SweepStatus {
   counts: Record<TaskState, number>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
 /** The state of one task (see the top of this file); `leaseStaleMs` as run-task's. */
 export function taskState(dir: string, t: PlanTask, leaseStaleMs = 10 * 60_000): TaskStatus {
   const base = { index: t.index, id: t.id, kind: t.kind, label: t.label };
@@ -55,7 +47,7 @@ export function taskState(dir: string, t: PlanTask, leaseStaleMs = 10 * 60_000):
       const info = JSON.parse(readFileSync(leasePath, 'utf8')) as { host: string; pid: number; started: string };
       const fresh = Date.now() - statSync(leasePath).mtimeMs <= leaseStaleMs;
       // As run-task decides: a lease untouched for leaseStaleMs is stale even if its process lives (hung).
-      const live = fresh && (info.host !== hostname() || alive(info.pid));
+      const live = fresh && (info.host !== hostname() || processState(info.pid) === 'alive');
       const who = `pid ${info.pid} on ${info.host} since ${info.started}`;
       if (live) return { ...base, state: 'running', detail: who };
       if (!existsSync(join(folder, 'error.json'))) return { ...base, state: 'stalled', detail: `${who} (gone or silent)` };

@@ -12,10 +12,10 @@
  * Each writes its files into its task folder and returns a result (result.json); nothing here knows about
  * leases, plans or engines (run-task.ts does).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/atomic.ts';
+import { sha256OfFile } from '../../src/data/checksums.ts';
 import { EnvConfigSchema, type EnvConfig } from '../../env/config.ts';
 import { BundledSources } from '../../overlays/context/bundled.ts';
 import type { SourceName } from '../../overlays/context/types.ts';
@@ -181,9 +181,9 @@ function inputFilesOf(cfg: TaskConfig): { field: string; file: InputFile }[] {
 /** Refuses (permanently) to run on an input file that is missing on this node or differs from the planned one. */
 export function checkInputFiles(cfg: TaskConfig): void {
   for (const { field, file } of inputFilesOf(cfg)) {
-    let bytes: Buffer;
+    let sha: string;
     try {
-      bytes = readFileSync(file.path);
+      sha = sha256OfFile(file.path);
     } catch (e) {
       throw new ParameterError(
         [field],
@@ -191,7 +191,6 @@ export function checkInputFiles(cfg: TaskConfig): void {
           `${n(field)} ${file.path}: cannot be read on this node (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the sweep's input files must be on the shared filesystem`,
       );
     }
-    const sha = createHash('sha256').update(bytes).digest('hex');
     if (sha !== file.sha256)
       throw new ParameterError(
         [field],
